@@ -1,0 +1,47 @@
+# Threadline: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs the suite.
+# Both work on a fresh machine: they create .venv and install what they need first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: install run serve migrate demo test lint worker beat clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev]' \
+		|| $(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	@echo
+	@echo "  Threadline is starting on http://$(HOST):$(PORT)/  (back office: /admin/)"
+	@$(BIN)/python manage.py load_demo --logins
+	@echo
+	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+# The production stack's background processes (REDIS_URL and DATABASE_URL set).
+worker: install
+	$(BIN)/celery -A config worker -l info -P threads -c 4
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media .pytest_cache

@@ -1,0 +1,55 @@
+"""The one interface every channel kind implements.
+
+An adapter knows its provider's wire format and nothing about threads: it verifies an
+inbound request, parses a raw payload into normalised messages, and sends one outbound
+message, returning the provider's id for it.
+"""
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inbox.models import Message
+
+    from ..models import Channel
+
+
+class DeliveryError(Exception):
+    """Sending failed. ``transient`` errors are retried with back-off; others fail at once."""
+
+    def __init__(self, reason: str, *, transient: bool):
+        super().__init__(reason)
+        self.reason = reason
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """What an adapter makes of one provider message, ready for ``receive_message``."""
+
+    address: str
+    text: str = ""
+    html: str = ""
+    external_id: str | None = None
+    display_name: str = ""
+    verified: bool = False
+    automatic: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class ChannelAdapter:
+    kind: str = ""
+
+    def __init__(self, channel: "Channel"):
+        self.channel = channel
+
+    def verify(self, headers: dict[str, str], body: bytes) -> bool:
+        """Whether an inbound request really comes from the provider."""
+        raise NotImplementedError
+
+    def parse(self, body: bytes, headers: dict[str, str]) -> list[InboundMessage]:
+        raise NotImplementedError
+
+    def send(self, message: "Message") -> str:
+        """Send ``message`` to its identity; return the provider's id or raise DeliveryError."""
+        raise NotImplementedError

@@ -1,0 +1,52 @@
+import json
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Channel
+
+
+class ChannelForm(forms.ModelForm):
+    """Secrets are write-only: leave the field blank to keep the stored ones."""
+
+    new_secrets = forms.CharField(
+        label=_("Replace secrets"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_('JSON object, e.g. {"bot_token": "…"}. Blank keeps the current secrets.'),
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["team", "kind", "name", "address", "settings", "is_active"]
+
+    def clean_new_secrets(self):
+        raw = self.cleaned_data["new_secrets"].strip()
+        if not raw:
+            return None
+        try:
+            secrets = json.loads(raw)
+        except ValueError as error:
+            raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": error})
+        if not isinstance(secrets, dict):
+            raise forms.ValidationError(_("The secrets must be a JSON object."))
+        return secrets
+
+    def save(self, commit=True):
+        if self.cleaned_data.get("new_secrets") is not None:
+            self.instance.secrets = self.cleaned_data["new_secrets"]
+        return super().save(commit)
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    form = ChannelForm
+    list_display = ["name", "kind", "team", "address", "is_active", "created_at"]
+    list_filter = ["kind", "team", "is_active"]
+    search_fields = ["name", "address"]
+    readonly_fields = ["shown_secrets", "created_at"]
+    list_select_related = ["team"]
+
+    @admin.display(description=_("Secrets"))
+    def shown_secrets(self, channel):
+        masked = channel.masked_secrets()
+        return ", ".join(f"{name}: {value}" for name, value in masked.items()) or "—"

@@ -1,0 +1,77 @@
+"""A channel: one configured connection of one kind (a mailbox, a Telegram bot, a number…)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from customers.addresses import IdentityKind
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBCHAT = "webchat", _("Web chat")
+    TELEGRAM = "telegram", _("Telegram")
+    SLACK = "slack", _("Slack")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    MESSENGER = "messenger", _("Messenger")
+    INSTAGRAM = "instagram", _("Instagram")
+    SMS = "sms", _("SMS")
+    PHONE = "phone", _("Phone")
+
+
+# The kind of identity a customer has on each kind of channel.
+IDENTITY_KIND_OF_CHANNEL = {
+    ChannelKind.EMAIL: IdentityKind.EMAIL,
+    ChannelKind.WEBCHAT: IdentityKind.WEBCHAT,
+    ChannelKind.TELEGRAM: IdentityKind.TELEGRAM,
+    ChannelKind.SLACK: IdentityKind.SLACK,
+    ChannelKind.WHATSAPP: IdentityKind.WHATSAPP,
+    ChannelKind.MESSENGER: IdentityKind.MESSENGER,
+    ChannelKind.INSTAGRAM: IdentityKind.INSTAGRAM,
+    ChannelKind.SMS: IdentityKind.PHONE,
+    ChannelKind.PHONE: IdentityKind.PHONE,
+}
+
+
+class Channel(models.Model):
+    """A configured connection. ``secrets`` (tokens, passwords) are never shown back in full."""
+
+    team = models.ForeignKey(
+        "inbox.Team", on_delete=models.PROTECT, related_name="channels",
+        help_text=_("The team whose agents handle what arrives here."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ChannelKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(
+        _("address"), max_length=255, blank=True,
+        help_text=_("What customers see: the mailbox, the number, the bot's name."),
+    )
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    secrets = models.JSONField(_("secrets"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["team__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="channel_kind_name_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def __repr__(self) -> str:
+        return f"<Channel #{self.pk} {self.kind} {self.name!r}>"
+
+    @property
+    def identity_kind(self) -> str:
+        return IDENTITY_KIND_OF_CHANNEL[self.kind]
+
+    def masked_secrets(self) -> dict[str, str]:
+        """The secrets as they may be shown: the last four characters at most."""
+        return {name: mask_secret(str(value)) for name, value in self.secrets.items()}
+
+
+def mask_secret(value: str) -> str:
+    if len(value) <= 8:
+        return "••••"
+    return "••••" + value[-4:]

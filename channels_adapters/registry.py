@@ -1,0 +1,11 @@
+"""Which adapter handles each channel kind: an explicit list, no discovery by import."""
+
+from .adapters.base import ChannelAdapter
+from .adapters.stub import StubAdapter
+from .models import Channel, ChannelKind
+
+ADAPTERS: dict[str, type[ChannelAdapter]] = {kind: StubAdapter for kind in ChannelKind.values}
+
+
+def adapter_for(channel: Channel) -> ChannelAdapter:
+    return ADAPTERS[channel.kind](channel)

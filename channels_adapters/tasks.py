@@ -1,0 +1,20 @@
+"""Celery tasks of the channels: thin, idempotent, safe to run twice."""
+
+from celery import shared_task
+
+from inbox.models import Message
+
+from .delivery import Outcome, backoff_seconds, deliver
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def deliver_message(self, message_id: int) -> str:
+    outcome = deliver(message_id)
+    # The embedded mode has no broker to hold a delayed retry: try again at once.
+    while outcome is Outcome.RETRY and self.request.is_eager:
+        outcome = deliver(message_id)
+    if outcome is Outcome.RETRY:
+        attempts = Message.objects.filter(pk=message_id).values_list(
+            "delivery_attempts", flat=True).first() or 1
+        raise self.retry(countdown=backoff_seconds(attempts))
+    return outcome.value

@@ -1,0 +1,145 @@
+"""The Event types: one small class each, with exactly the fields its payload holds.
+
+An action builds one of these and hands it to ``inbox.publish.record_event``; the payload is
+stored as JSON in the Event row and published unchanged. ``parse_payload`` reads a stored
+payload back into its class and refuses unknown or missing fields, which is how the tests
+check every emitted event against its declaration.
+"""
+
+import dataclasses
+from typing import Any, ClassVar
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class EventPayload:
+    type: ClassVar[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CustomerCreated(EventPayload):
+    type: ClassVar[str] = "customer.created"
+    customer_id: int
+    name: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class IdentityAdded(EventPayload):
+    type: ClassVar[str] = "identity.added"
+    identity_id: int
+    kind: str
+    address: str
+    verified: bool
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MessageReceived(EventPayload):
+    """A customer wrote. ``reopened`` tells whether it re-opened a resolved thread."""
+
+    type: ClassVar[str] = "message.received"
+    message: dict[str, Any]
+    reopened: bool
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReplyQueued(EventPayload):
+    type: ClassVar[str] = "reply.queued"
+    message: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DeliveryChanged(EventPayload):
+    type: ClassVar[str] = "message.delivery_changed"
+    message_id: int
+    delivery_status: str
+    previous_status: str
+    error: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NoteAdded(EventPayload):
+    type: ClassVar[str] = "note.added"
+    message: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class InteractionLogged(EventPayload):
+    """A phone call or a visit an agent recorded."""
+
+    type: ClassVar[str] = "interaction.logged"
+    message: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ThreadAssigned(EventPayload):
+    type: ClassVar[str] = "thread.assigned"
+    assignee_id: int | None
+    team_id: int | None
+    previous_assignee_id: int | None
+    previous_team_id: int | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ThreadStatusChanged(EventPayload):
+    type: ClassVar[str] = "thread.status_changed"
+    status: str
+    previous_status: str
+    snoozed_until: str | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ThreadTagged(EventPayload):
+    type: ClassVar[str] = "thread.tagged"
+    added: list[str]
+    removed: list[str]
+    tags: list[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CustomersMerged(EventPayload):
+    type: ClassVar[str] = "customers.merged"
+    merge_id: int
+    source_id: int
+    target_id: int
+    identity_ids: list[int]
+    message_count: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MergeUndone(EventPayload):
+    type: ClassVar[str] = "customers.merge_undone"
+    merge_id: int
+    source_id: int
+    target_id: int
+    identity_ids: list[int]
+    message_count: int
+
+
+EVENT_TYPES: dict[str, type[EventPayload]] = {
+    cls.type: cls
+    for cls in (
+        CustomerCreated,
+        IdentityAdded,
+        MessageReceived,
+        ReplyQueued,
+        DeliveryChanged,
+        NoteAdded,
+        InteractionLogged,
+        ThreadAssigned,
+        ThreadStatusChanged,
+        ThreadTagged,
+        CustomersMerged,
+        MergeUndone,
+    )
+}
+
+
+def parse_payload(event_type: str, payload: dict[str, Any]) -> EventPayload:
+    """Rebuild a stored payload; TypeError on an unknown type or a field too many or missing."""
+    try:
+        cls = EVENT_TYPES[event_type]
+    except KeyError:
+        raise TypeError(f"unknown event type {event_type!r}") from None
+    return cls(**payload)

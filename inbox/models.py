@@ -1,0 +1,226 @@
+"""The inbox's data: agents and teams, the one thread per customer, its messages, the events.
+
+Every write to these tables goes through ``inbox.actions`` (or ``customers.actions``), which
+records an Event in the same transaction.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """An agent, supervisor or admin of the company."""
+
+    class Role(models.TextChoices):
+        AGENT = "agent", _("Agent")
+        SUPERVISOR = "supervisor", _("Supervisor")
+        ADMIN = "admin", _("Admin")
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
+
+    @property
+    def sees_all_teams(self) -> bool:
+        return self.is_superuser or self.role in {self.Role.SUPERVISOR, self.Role.ADMIN}
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#64748b")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Thread(models.Model):
+    """The one conversation of a customer, across every channel, and its inbox state."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Pending")
+        SNOOZED = "snoozed", _("Snoozed")
+        RESOLVED = "resolved", _("Resolved")
+
+    class Priority(models.IntegerChoices):
+        NONE = 0, _("None")
+        LOW = 1, _("Low")
+        MEDIUM = 2, _("Medium")
+        HIGH = 3, _("High")
+        URGENT = 4, _("Urgent")
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, related_name="thread"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="assigned_threads",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
+    priority = models.IntegerField(_("priority"), choices=Priority.choices, default=Priority.NONE)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="threads")
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity"), db_index=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-last_activity_at", "-id"],
+                         name="thread_status_activity_idx"),
+            models.Index(fields=["team", "status", "-last_activity_at"],
+                         name="thread_team_status_idx"),
+            models.Index(fields=["assignee", "status", "-last_activity_at"],
+                         name="thread_assignee_status_idx"),
+            models.Index(fields=["status", "snoozed_until"], name="thread_snooze_wakeup_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="snoozed") | models.Q(snoozed_until__isnull=False),
+                name="thread_snoozed_has_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return _("Thread of %(customer)s") % {"customer": self.customer}
+
+
+class Message(models.Model):
+    """One item of a customer's timeline."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", _("Inbound")
+        OUTBOUND = "outbound", _("Outbound")
+        NOTE = "note", _("Private note")
+        CALL = "call", _("Phone call")
+        VISIT = "visit", _("Visit")
+
+    class DeliveryStatus(models.TextChoices):
+        NOT_APPLICABLE = "", _("—")
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        FAILED = "failed", _("Failed")
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    channel = models.ForeignKey(
+        "channels_adapters.Channel", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    identity = models.ForeignKey(
+        "customers.Identity", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="messages",
+        help_text=_("Who wrote (inbound) or was written to (outbound)."),
+    )
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    text = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("sanitised HTML"), blank=True)
+    external_id = models.CharField(_("provider id"), max_length=255, null=True, blank=True)
+    in_reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    delivery_status = models.CharField(
+        _("delivery status"), max_length=10, choices=DeliveryStatus.choices, blank=True,
+        default=DeliveryStatus.NOT_APPLICABLE,
+    )
+    delivery_error = models.TextField(_("delivery error"), blank=True)
+    delivery_attempts = models.PositiveIntegerField(default=0)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], condition=models.Q(external_id__isnull=False),
+                name="message_channel_external_id_uniq",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["thread", "-created_at", "-id"], name="message_timeline_idx"),
+            models.Index(fields=["delivery_status", "created_at"], name="message_delivery_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} #{self.pk}"
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    return f"attachments/{attachment.message.thread_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=500)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    size = models.PositiveBigIntegerField(default=0)
+    inline = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Event(models.Model):
+    """Append-only record of every change. Its id is the live-update cursor."""
+
+    type = models.CharField(max_length=50, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="events",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="events",
+    )
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["team", "id"], name="event_team_cursor_idx"),
+            models.Index(fields=["thread", "id"], name="event_thread_idx"),
+            models.Index(fields=["customer", "id"], name="event_customer_idx"),
+            models.Index(fields=["type", "created_at"], name="event_type_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.type}"
