@@ -26,7 +26,9 @@ class ChannelForm(forms.ModelForm):
         try:
             secrets = json.loads(raw)
         except ValueError as error:
-            raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": error})
+            raise forms.ValidationError(
+                _("Not valid JSON: %(error)s") % {"error": error}
+            ) from error
         if not isinstance(secrets, dict):
             raise forms.ValidationError(_("The secrets must be a JSON object."))
         return secrets

@@ -41,7 +41,8 @@ def deliver(message_id: int) -> Outcome:
         try:
             external_id = adapter_for(message.channel).send(message)
         except DeliveryError as error:
-            if error.transient and message.delivery_attempts <= settings.THREADLINE_DELIVERY_MAX_RETRIES:
+            retries_left = message.delivery_attempts <= settings.THREADLINE_DELIVERY_MAX_RETRIES
+            if error.transient and retries_left:
                 logger.info("message %s: transient failure, will retry: %s", message_id, error)
                 return Outcome.RETRY
             message_mark_failed(message=message, error=error.reason)

@@ -212,11 +212,11 @@ def merge_customers(*, source: Customer, target: Customer, by=None) -> CustomerM
         message_ids=message_ids, event_ids=event_ids, tag_ids=added_tag_ids,
         source_thread_state=source_thread_state,
     )
-    record_event(
-        CustomersMerged(merge_id=merge.pk, source_id=source.pk, target_id=target.pk,
-                        identity_ids=identity_ids, message_count=len(message_ids)),
-        thread=target_thread, actor=by,
-    )
+    payload = CustomersMerged(merge_id=merge.pk, source_id=source.pk, target_id=target.pk,
+                              identity_ids=identity_ids, message_count=len(message_ids))
+    # Both threads' teams hear of it: the source's agents see their thread go away.
+    record_event(payload, thread=target_thread, actor=by)
+    record_event(payload, thread=source_thread, actor=by)
     return merge
 
 
@@ -224,8 +224,9 @@ def merge_customers(*, source: Customer, target: Customer, by=None) -> CustomerM
 def undo_merge(*, merge: CustomerMerge, by=None) -> CustomerMerge:
     """Give back to the source what the merge moved, and what reached it since through them.
 
-    Messages that arrived after the merge through one of the source's identities go back with
-    it; notes and replies the agents wrote to the target stay with the target.
+    Messages exchanged with one of the source's identities since the merge (what the customer
+    wrote through it, and the replies sent to it) go back with it, with their events: they are
+    the conversation with that person. Notes written on the target stay with the target.
     """
     merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
@@ -245,14 +246,18 @@ def undo_merge(*, merge: CustomerMerge, by=None) -> CustomerMerge:
         Identity.objects.filter(pk__in=merge.identity_ids, customer=target)
         .values_list("id", flat=True)
     )
-    messages = Message.objects.filter(thread=target_thread).filter(
-        Q(pk__in=merge.message_ids) | Q(identity_id__in=identity_ids)
+    message_ids = list(
+        Message.objects.filter(thread=target_thread)
+        .filter(Q(pk__in=merge.message_ids) | Q(identity_id__in=identity_ids))
+        .values_list("id", flat=True)
     )
-    message_count = messages.update(thread=source_thread)
+    message_count = Message.objects.filter(pk__in=message_ids).update(thread=source_thread)
     Identity.objects.filter(pk__in=identity_ids).update(customer=source)
-    Event.objects.filter(pk__in=merge.event_ids, customer=target).update(
-        customer=source, thread=source_thread
-    )
+    Event.objects.filter(customer=target).filter(
+        Q(pk__in=merge.event_ids)
+        | Q(payload__message__id__in=message_ids)
+        | Q(payload__message_id__in=message_ids)
+    ).update(customer=source, thread=source_thread)
     target.tags.remove(*merge.tag_ids)
 
     state = merge.source_thread_state

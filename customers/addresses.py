@@ -5,6 +5,8 @@ person writing from ``Ana@Example.com`` and ``ana@example.com``, or texting from
 ``06 12 34 56 78`` and calling from ``+33612345678``, is one identity.
 """
 
+import re
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +27,9 @@ class IdentityKind(models.TextChoices):
     INSTAGRAM = "instagram", _("Instagram user")
     WEBCHAT = "webchat", _("Web chat visitor")
 
+
+# Provider user ids (Telegram, Slack, Meta) and our web-chat visitor ids are all of this shape.
+OPAQUE_ID = re.compile(r"[A-Za-z0-9._:@+=/|-]+")
 
 # Kinds whose address is a phone number, and therefore proves one.
 PHONE_KINDS = frozenset({IdentityKind.PHONE, IdentityKind.WHATSAPP})
@@ -69,9 +74,9 @@ def normalise_address(kind: str, raw: str, *, region: str | None = None) -> str:
         return address
     if kind in PHONE_KINDS:
         return normalise_phone(address, region)
-    if any(char.isspace() or not char.isprintable() for char in address):
+    if not OPAQUE_ID.fullmatch(address):
         raise ValidationError(
-            _("The %(kind)s address may not hold spaces or control characters."),
+            _("The %(kind)s id may only hold letters, digits and . _ : @ + = / | -"),
             code="invalid_address",
             params={"kind": kind},
         )

@@ -29,9 +29,8 @@ class CustomerAdmin(admin.ModelAdmin):
     actions = ["merge_selected"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("thread", "merged_into").prefetch_related(
-            "identities"
-        )
+        customers = super().get_queryset(request)
+        return customers.select_related("thread", "merged_into").prefetch_related("identities")
 
     @admin.display(description=_("Reached on"))
     def channel_kinds(self, customer):

@@ -145,7 +145,10 @@ class Message(models.Model):
     )
     text = models.TextField(_("text"), blank=True)
     html = models.TextField(_("sanitised HTML"), blank=True)
-    external_id = models.CharField(_("provider id"), max_length=255, null=True, blank=True)
+    # NULL, not "", for messages without one: the uniqueness of (channel, id) skips NULLs.
+    external_id = models.CharField(  # noqa: DJ001
+        _("provider id"), max_length=255, null=True, blank=True
+    )
     in_reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
     )

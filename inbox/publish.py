@@ -24,16 +24,15 @@ EVENT_MESSAGE_TYPE = "inbox.event"
 def record_event(
     payload: EventPayload,
     *,
-    thread: Thread | None = None,
-    customer_id: int | None = None,
+    thread: Thread,
     actor=None,
 ) -> Event:
     """Write the Event in the current transaction and publish it after commit."""
     event = Event.objects.create(
         type=payload.type,
         thread=thread,
-        customer_id=customer_id if customer_id is not None else getattr(thread, "customer_id", None),
-        team_id=getattr(thread, "team_id", None),
+        customer_id=thread.customer_id,
+        team_id=thread.team_id,
         actor=actor,
         payload=payload.as_json(),
     )

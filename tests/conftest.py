@@ -27,6 +27,8 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.CELERY_TASK_DEFAULT_QUEUE = RUN_ID
+    # The default hasher is slow on purpose; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.sqlite3":
         # Several runs may share one PostgreSQL server (a developer's and CI's).

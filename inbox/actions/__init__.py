@@ -1,7 +1,14 @@
 """Every state change of the inbox: one function each (see DESIGN.md, rule 1)."""
 
 from .delivery import message_mark_failed, message_mark_sent, message_update_delivery, retry_message
-from .messages import NewAttachment, Received, add_note, log_interaction, receive_message, send_reply
+from .messages import (
+    NewAttachment,
+    Received,
+    add_note,
+    log_interaction,
+    receive_message,
+    send_reply,
+)
 from .threads import assign_thread, change_status, snooze_thread, tag_thread
 
 __all__ = [

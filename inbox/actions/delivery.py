@@ -50,6 +50,8 @@ def message_update_delivery(*, message: Message | int, status: str, error: str =
     message_id = message.pk if isinstance(message, Message) else message
     message = Message.objects.select_for_update().select_related("thread").get(pk=message_id)
     if status == Status.FAILED:
+        if message.delivery_status in (Status.DELIVERED, Status.READ, Status.FAILED):
+            return message  # the customer has it already; a late failure is old news
         return message_mark_failed(message=message, error=error)
     if status not in (Status.SENT, Status.DELIVERED, Status.READ):
         raise ValidationError(_("Unknown delivery status %(status)r.") % {"status": status},

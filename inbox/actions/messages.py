@@ -193,7 +193,9 @@ def send_reply(
 
 
 def _mentioned_user_ids(text: str) -> list[int]:
-    usernames = set(MENTION.findall(text))
+    found = set(MENTION.findall(text))
+    # "Thanks @ana." ends a sentence: the dot is punctuation unless a username ends with it.
+    usernames = found | {name.rstrip(".") for name in found if name.rstrip(".")}
     if not usernames:
         return []
     return sorted(
@@ -254,8 +256,15 @@ def log_interaction(
                 % {"max": MAX_INTERACTION_SECONDS},
                 code="invalid_duration",
             )
-    if occurred_at is not None and occurred_at > timezone.now():
-        raise ValidationError(_("The interaction cannot be in the future."), code="in_future")
+    if occurred_at is not None:
+        if not isinstance(occurred_at, datetime) or timezone.is_naive(occurred_at):
+            raise ValidationError(
+                _("The interaction time must be a date and time with a time zone."),
+                code="invalid_time",
+            )
+        if occurred_at > timezone.now():
+            raise ValidationError(_("The interaction cannot be in the future."),
+                                  code="in_future")
     number = normalise_phone(number) if number else ""
     summary = clean_text(summary, what="summary", allow_empty=True)
     outcome = clean_text(outcome, what="outcome", allow_empty=True)[:100]

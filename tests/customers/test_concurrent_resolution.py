@@ -19,7 +19,7 @@ from customers.models import Customer, Identity
 from inbox.actions import receive_message
 from inbox.models import Event, Message, Thread
 from tests.conftest import ROOT
-from tests.helpers import on_postgresql, database_url_for
+from tests.helpers import database_url_for, on_postgresql
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
