@@ -66,22 +66,19 @@ def _status_action(status, description):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(ReadOnlyAdmin):
+    """Threads change through the inbox's actions: re-open and resolve are offered here."""
+
     list_display = ["customer", "status", "assignee", "team", "priority", "last_activity_at"]
     list_filter = ["status", "team", "priority", "assignee", "tags", "messages__channel__kind"]
     search_fields = ["customer__name", "customer__identities__address", "messages__text"]
     list_select_related = ["customer", "assignee", "team"]
-    readonly_fields = ["customer", "status", "assignee", "team", "priority", "tags",
-                       "snoozed_until", "last_activity_at", "last_inbound_at", "created_at"]
     inlines = [MessageInline]
     actions = [_status_action("open", _("Re-open")), _status_action("resolved", _("Resolve"))]
 
     def get_search_results(self, request, queryset, search_term):
         queryset, _duplicates = super().get_search_results(request, queryset, search_term)
         return queryset.distinct(), False
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Message)
@@ -92,9 +89,6 @@ class MessageAdmin(ReadOnlyAdmin):
     search_fields = ["text", "external_id", "thread__customer__name"]
     list_select_related = ["thread__customer", "channel", "author"]
     actions = ["retry_failed"]
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and request.user.is_staff  # lets the retry action run
 
     @admin.action(description=_("Retry the selected failed messages"))
     def retry_failed(self, request, queryset):

@@ -225,3 +225,48 @@ def test_changelist_query_count_does_not_grow_with_the_number_of_threads(
     add_threads(8, channel=channel, agent=agent, start=2)
 
     assert changelist_queries(client, model) == with_two
+
+
+def test_a_customer_added_in_the_back_office_gets_their_thread_and_an_event(back_office):
+    response = back_office.post(admin_url(Customer, "add"), {
+        "name": "Walk-in Wanda", "attributes": "{}", "notes": "Came to the shop",
+        "identities-TOTAL_FORMS": "0", "identities-INITIAL_FORMS": "0",
+    })
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    customer = Customer.objects.get(name="Walk-in Wanda")
+    assert customer.notes == "Came to the shop"
+    assert Thread.objects.filter(customer=customer).exists()
+    from inbox.models import Event
+    assert Event.objects.filter(customer=customer, type="customer.created").exists()
+
+
+def test_the_customer_page_shows_the_timeline_across_channels(back_office):
+    priya = Customer.objects.get(name="Priya Natarajan")
+
+    page = back_office.get(admin_url(Customer, "change", priya.pk)).content.decode()
+
+    assert "Open the thread" in page
+    for kind in ("SMS", "WhatsApp"):
+        assert f"<td>{kind}</td>" in page
+
+
+def test_threads_change_only_through_the_actions_offered(back_office):
+    thread = Thread.objects.filter(status=Thread.Status.OPEN).first()
+
+    page = back_office.get(admin_url(Thread, "change", thread.pk)).content.decode()
+    assert 'name="_save"' not in page  # read-only: no save button
+    assert back_office.get(admin_url(Thread, "delete", thread.pk)).status_code == 403
+    response = back_office.post(admin_url(Thread, "changelist"), {
+        "action": "mark_resolved", "_selected_action": [thread.pk]})
+
+    assert response.status_code == 302
+    thread.refresh_from_db()
+    assert thread.status == Thread.Status.RESOLVED
+    assert thread.events.filter(type="thread.status_changed").exists()
+
+
+def test_identities_cannot_be_added_by_hand(back_office):
+    from customers.models import Identity
+
+    assert back_office.get(admin_url(Identity, "add")).status_code == 403
