@@ -1,5 +1,6 @@
 """Small helpers for tests that run on both stacks."""
 
+import json
 import time
 from urllib.parse import quote
 
@@ -30,3 +31,35 @@ def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.05):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+def last_event_id() -> int:
+    from inbox.models import Event
+
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def parsed(event):
+    """The event's payload as its declared class, after a trip through JSON as on the wire."""
+    from inbox.events import parse_payload
+
+    return parse_payload(event.type, json.loads(json.dumps(event.payload)))
+
+
+def events_since(event_id: int) -> list:
+    """The events recorded after ``event_id``; each payload must parse, after a JSON trip."""
+    from inbox.models import Event
+
+    events = list(Event.objects.filter(id__gt=event_id).order_by("id"))
+    for event in events:
+        parsed(event)
+    return events
+
+
+def row_counts() -> tuple[int, int, int, int]:
+    """Customers, identities, messages, events: what a refused action must leave unchanged."""
+    from customers.models import Customer, Identity
+    from inbox.models import Event, Message
+
+    return (Customer.objects.count(), Identity.objects.count(), Message.objects.count(),
+            Event.objects.count())

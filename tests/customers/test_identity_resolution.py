@@ -3,7 +3,6 @@
 The concurrent case lives in ``test_concurrent_resolution.py``.
 """
 
-import json
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,8 +12,9 @@ from customers.actions import customer_create, identity_resolve, merge_customers
 from customers.addresses import IdentityKind
 from customers.models import Customer, Identity
 from inbox.actions import receive_message
-from inbox.events import CustomerCreated, IdentityAdded, parse_payload
+from inbox.events import CustomerCreated, IdentityAdded
 from inbox.models import Event, Message, Thread
+from tests.helpers import parsed
 
 pytestmark = pytest.mark.django_db
 
@@ -22,11 +22,6 @@ pytestmark = pytest.mark.django_db
 def resolve(**kwargs):
     with transaction.atomic():
         return identity_resolve(**kwargs)
-
-
-def parsed(event: Event):
-    """The event's payload as its declared class, after a trip through JSON."""
-    return parse_payload(event.type, json.loads(json.dumps(event.payload)))
 
 
 def given_customer_with_identity(kind, address, *, verified, name="Ana"):

@@ -1,6 +1,5 @@
 """Merging two customers and undoing it: nothing lost, nothing twice, everything given back."""
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -10,14 +9,11 @@ from django.utils import timezone
 from customers.actions import merge_customers, undo_merge
 from customers.models import Customer, CustomerMerge, Identity
 from inbox.actions import add_note, assign_thread, change_status, receive_message, tag_thread
-from inbox.events import CustomersMerged, MergeUndone, parse_payload
+from inbox.events import CustomersMerged, MergeUndone
 from inbox.models import Event, Message, Tag, Thread
+from tests.helpers import parsed
 
 pytestmark = pytest.mark.django_db
-
-
-def parsed(event: Event):
-    return parse_payload(event.type, json.loads(json.dumps(event.payload)))
 
 
 def message_ids(*customers: Customer) -> set[int]:

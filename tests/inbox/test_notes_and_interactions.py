@@ -1,6 +1,5 @@
 """Private notes with @mentions, and calls and visits logged by agents."""
 
-import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,20 +10,9 @@ from inbox.actions import add_note, log_interaction, receive_message
 from inbox.events import InteractionLogged, NoteAdded, parse_payload
 from inbox.models import Event, Message, Thread
 from inbox.snapshots import message_snapshot
+from tests.helpers import events_since, last_event_id
 
 pytestmark = pytest.mark.django_db
-
-
-def last_event_id() -> int:
-    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-
-def events_since(event_id: int) -> list[Event]:
-    """The events recorded after ``event_id``; each payload must parse, after a JSON trip."""
-    events = list(Event.objects.filter(id__gt=event_id).order_by("id"))
-    for event in events:
-        parse_payload(event.type, json.loads(json.dumps(event.payload)))
-    return events
 
 
 def row_counts() -> tuple[int, int]:

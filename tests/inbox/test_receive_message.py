@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from customers.models import Customer, Identity
+from customers.models import Customer
 from inbox.actions import NewAttachment, change_status, receive_message, snooze_thread
 from inbox.events import (
     CustomerCreated,
@@ -19,25 +19,9 @@ from inbox.events import (
 )
 from inbox.models import Event, Message, Thread
 from inbox.snapshots import message_snapshot
+from tests.helpers import events_since, last_event_id, row_counts
 
 pytestmark = pytest.mark.django_db
-
-
-def last_event_id() -> int:
-    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-
-def events_since(event_id: int) -> list[Event]:
-    """The events recorded after ``event_id``; each payload must parse, after a JSON trip."""
-    events = list(Event.objects.filter(id__gt=event_id).order_by("id"))
-    for event in events:
-        parse_payload(event.type, json.loads(json.dumps(event.payload)))
-    return events
-
-
-def row_counts() -> tuple[int, int, int, int]:
-    return (Customer.objects.count(), Identity.objects.count(), Message.objects.count(),
-            Event.objects.count())
 
 
 @pytest.fixture

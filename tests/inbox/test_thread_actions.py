@@ -1,6 +1,5 @@
 """The inbox state of a thread: assignment, status, snooze, tags."""
 
-import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -8,26 +7,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from inbox.actions import assign_thread, change_status, receive_message, snooze_thread, tag_thread
-from inbox.events import ThreadAssigned, ThreadStatusChanged, ThreadTagged, parse_payload
+from inbox.events import ThreadAssigned, ThreadStatusChanged, ThreadTagged
 from inbox.models import Event, Tag, Thread
+from tests.helpers import events_since, last_event_id, parsed
 
 pytestmark = pytest.mark.django_db
-
-
-def last_event_id() -> int:
-    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-
-def events_since(event_id: int) -> list[Event]:
-    """The events recorded after ``event_id``; each payload must parse, after a JSON trip."""
-    events = list(Event.objects.filter(id__gt=event_id).order_by("id"))
-    for event in events:
-        parse_payload(event.type, json.loads(json.dumps(event.payload)))
-    return events
-
-
-def parsed(event: Event):
-    return parse_payload(event.type, json.loads(json.dumps(event.payload)))
 
 
 def state(thread: Thread) -> tuple:
