@@ -150,6 +150,11 @@ THREADLINE_DELIVERY_MAX_RETRIES = int(os.environ.get("THREADLINE_DELIVERY_MAX_RE
 THREADLINE_DELIVERY_BACKOFF_SECONDS = int(
     os.environ.get("THREADLINE_DELIVERY_BACKOFF_SECONDS", "10")
 )
+# Longer than any write transaction lasts: how far back a catch-up looks for events that
+# committed late (see inbox.selectors.replay_start).
+THREADLINE_EVENT_SETTLE_SECONDS = int(os.environ.get("THREADLINE_EVENT_SETTLE_SECONDS", "30"))
+# Events per page of a WebSocket catch-up.
+THREADLINE_CATCH_UP_PAGE = int(os.environ.get("THREADLINE_CATCH_UP_PAGE", "1000"))
 # Longest message text accepted, in characters.
 THREADLINE_MAX_TEXT_LENGTH = int(os.environ.get("THREADLINE_MAX_TEXT_LENGTH", "65536"))
 

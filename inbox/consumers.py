@@ -4,10 +4,14 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from .groups import groups_for_user
 from .publish import serialize_event
-from .selectors import CATCH_UP_LIMIT, events_visible_to
+from .selectors import events_visible_to
+
+# Past this many pages of missed events, the client reloads rather than replays.
+MAX_CATCH_UP_PAGES = 10
 
 UNAUTHENTICATED = 4401
 # Clients only send small requests; anything longer is refused unread.
@@ -16,7 +20,8 @@ MAX_REQUEST_CHARS = 4096
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
     """Joins the groups of the user's teams *before* reading missed events (subscribe first,
-    then read), so nothing falls between the two; the client skips ids it already has."""
+    then read), so nothing falls between the two. An event may arrive twice (live and by
+    catch-up, or in the replay window of ``replay_start``): the client skips ids it has."""
 
     async def connect(self):
         self.user = self.scope.get("user")
@@ -59,14 +64,24 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "error": "unknown request type"})
 
     async def catch_up(self, after: int):
-        events = await database_sync_to_async(events_visible_to)(self.user, after=after)
-        for event in events:
-            await self.send_json({"type": "event", "event": serialize_event(event)})
-        await self.send_json({
-            "type": "caught_up",
-            "last_event_id": events[-1].pk if events else after,
-            "more": len(events) == CATCH_UP_LIMIT,
-        })
+        """Send every event the user may see from ``after`` on, page by page; a client too far
+        behind is told to reload instead (a fresh page load is cheaper than the replay)."""
+        page_size = settings.THREADLINE_CATCH_UP_PAGE
+        last_event_id, pages, replay = after, 0, True
+        while True:
+            events = await database_sync_to_async(events_visible_to)(
+                self.user, after=last_event_id, replay=replay)
+            for event in events:
+                await self.send_json({"type": "event", "event": serialize_event(event)})
+            pages += 1
+            last_event_id = max([last_event_id, *(event.pk for event in events)])
+            if len(events) < page_size:
+                break
+            if pages >= MAX_CATCH_UP_PAGES:
+                await self.send_json({"type": "reload", "reason": "too many missed events"})
+                return
+            replay = False  # the next pages follow on exactly
+        await self.send_json({"type": "caught_up", "last_event_id": last_event_id})
 
     async def inbox_event(self, message):
         await self.send_json({"type": "event", "event": message["event"]})

@@ -1,10 +1,18 @@
 """Small helpers for tests that run on both stacks."""
 
 import json
+import os
 import time
 from urllib.parse import quote
 
+import pytest
 from django.db import connection
+
+# Races between write transactions need PostgreSQL: SQLite runs one writer at a time.
+needs_postgresql = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").split(":")[0] not in {"postgres", "postgresql"},
+    reason="concurrent write transactions need PostgreSQL (run on the production stack)",
+)
 
 
 def on_postgresql() -> bool:

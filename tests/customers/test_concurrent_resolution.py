@@ -19,14 +19,11 @@ from customers.models import Customer, Identity
 from inbox.actions import receive_message
 from inbox.models import Event, Message, Thread
 from tests.conftest import ROOT
-from tests.helpers import database_url_for, on_postgresql
+from tests.helpers import database_url_for, needs_postgresql, on_postgresql
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        os.environ.get("DATABASE_URL", "").split(":")[0] not in {"postgres", "postgresql"},
-        reason="concurrent transactions need PostgreSQL (run on the production stack)",
-    ),
+    needs_postgresql,
 ]
 
 

@@ -63,7 +63,7 @@ async def test_an_agent_of_team_b_never_receives_team_a_messages_live_or_by_catc
     await communicator.disconnect()
 
 
-async def test_after_a_reconnect_the_agent_receives_exactly_what_they_missed(
+async def test_after_a_reconnect_the_agent_receives_everything_they_missed(
     make_channel, agent
 ):
     channel = await database_sync_to_async(make_channel)("sms")
@@ -83,9 +83,13 @@ async def test_after_a_reconnect_the_agent_receives_exactly_what_they_missed(
 
     missed = await database_sync_to_async(list)(
         Event.objects.filter(id__gt=seen_up_to).order_by("id").values_list("id", flat=True))
-    assert [event["id"] for event in events] == missed
-    assert [event["type"] for event in events] == ["message.received", "note.added"]
-    assert done == {"type": "caught_up", "last_event_id": missed[-1], "more": False}
+    new = [event for event in events if event["id"] > seen_up_to]
+    assert [event["id"] for event in new] == missed
+    assert [event["type"] for event in new] == ["message.received", "note.added"]
+    # the events just before the cursor are replayed too (they might have committed late)
+    all_ids = await database_sync_to_async(list)(Event.objects.values_list("id", flat=True))
+    assert [event["id"] for event in events] == sorted(all_ids)
+    assert done == {"type": "caught_up", "last_event_id": missed[-1]}
     await communicator.disconnect()
 
 
@@ -188,5 +192,29 @@ def test_event_catch_up_query_count_does_not_grow_with_events(
     channel = make_channel("email")
     for n in range(20):
         receive_message(channel=channel, address=f"c{n}@example.com", text="hi")
-    with django_assert_max_num_queries(1):
-        assert len(events_visible_to(agent, after=0)) == 60
+    # every event is in the replay window of event 30
+    with django_assert_max_num_queries(3):
+        assert len(events_visible_to(agent, after=30)) == 60
+
+
+async def test_a_long_catch_up_comes_in_pages_and_one_too_long_asks_for_a_reload(
+    make_channel, supervisor, settings
+):
+    settings.THREADLINE_CATCH_UP_PAGE = 4
+    channel = await database_sync_to_async(make_channel)("email")
+    for n in range(5):  # 15 events: 4 pages of 4
+        await database_sync_to_async(receive_message)(channel=channel,
+                                                      address=f"p{n}@example.com", text="hi")
+
+    ids = await database_sync_to_async(list)(Event.objects.values_list("id", flat=True))
+    communicator = await _connect(supervisor, "/ws/inbox/?after=0")
+    events, done = await _events_until_caught_up(communicator)
+    assert [event["id"] for event in events] == sorted(ids) and len(ids) == 15
+    assert done["last_event_id"] == max(ids)
+    await communicator.disconnect()
+
+    settings.THREADLINE_CATCH_UP_PAGE = 1  # 15 pages: more than a replay is worth
+    communicator = await _connect(supervisor, "/ws/inbox/?after=0")
+    messages = [await communicator.receive_json_from(timeout=5) for _ in range(11)]
+    assert [m["type"] for m in messages] == ["event"] * 10 + ["reload"]
+    await communicator.disconnect()
