@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run serve migrate demo test lint worker beat clean
+.PHONY: install run serve migrate demo test browser lint worker beat clean
 
 install: $(STAMP)
 
@@ -28,13 +28,21 @@ demo: migrate
 
 run: demo
 	@echo
-	@echo "  Threadline is starting on http://$(HOST):$(PORT)/  (back office: /admin/)"
+	@echo "  Threadline is starting on http://$(HOST):$(PORT)/  (inbox: /inbox/, back office: /admin/)"
 	@$(BIN)/python manage.py load_demo --logins
 	@echo
 	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium through Playwright (Playwright's own browser
+# download is never used): install it when it is missing.
+CHROMIUM := /usr/bin/chromium
+
+browser:
+	@test -x $(CHROMIUM) || { apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: install
 	$(BIN)/ruff check .

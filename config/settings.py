@@ -111,7 +111,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "inbox:inbox"
+LOGOUT_REDIRECT_URL = "login"
 
 # --- Redis: channel layer and Celery broker -------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Threadline back office"
@@ -8,5 +9,9 @@ admin.site.index_title = "Customers, threads, channels and events"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("inbox/", include("inbox.urls")),
+    path("", RedirectView.as_view(pattern_name="inbox:inbox", permanent=False)),
 ]

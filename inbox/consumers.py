@@ -1,4 +1,5 @@
-"""The agents' one WebSocket: live events, and catch-up by Event id after a reconnect."""
+"""The agents' one WebSocket per tab: live events, catch-up by Event id after a reconnect,
+and the passing signals of a shared inbox (presence, who is viewing or typing where)."""
 
 from urllib.parse import parse_qs
 
@@ -6,16 +7,24 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from .groups import groups_for_user
+from .actions.agents import presence_connect, presence_disconnect, presence_set
+from .groups import STAFF_GROUP, groups_for_user, team_group
 from .publish import serialize_event
-from .selectors import events_visible_to
-
-# Past this many pages of missed events, the client reloads rather than replays.
-MAX_CATCH_UP_PAGES = 10
+from .selectors import events_visible_to, threads_visible_to
 
 UNAUTHENTICATED = 4401
 # Clients only send small requests; anything longer is refused unread.
 MAX_REQUEST_CHARS = 4096
+# Past this many pages of missed events, the client reloads rather than replays.
+MAX_CATCH_UP_PAGES = 10
+# What a page may tell the others about the thread it shows.
+ACTIVITIES = {"viewing", "typing", "left"}
+
+
+def _thread_team(user, thread_id: int) -> tuple[bool, int | None]:
+    """Whether ``user`` may see the thread, and its team (where its signals go)."""
+    row = threads_visible_to(user).filter(pk=thread_id).values_list("team_id").first()
+    return (row is not None, row[0] if row else None)
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
@@ -28,10 +37,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=UNAUTHENTICATED)
             return
+        self.thread_teams: dict[int, int | None] = {}
         self.joined = await database_sync_to_async(groups_for_user)(self.user)
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        await database_sync_to_async(presence_connect)(user=self.user)
         after = _cursor(self.scope.get("query_string", b"").decode())
         if after is not None:
             await self.catch_up(after)
@@ -39,29 +50,40 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "joined", None) is not None:
+            await database_sync_to_async(presence_disconnect)(user=self.user)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if not text_data or len(text_data) > MAX_REQUEST_CHARS:
-            await self.send_json({"type": "error", "error": "expected a short JSON text frame"})
+            await self.error("expected a short JSON text frame")
             return
         try:
             content = await self.decode_json(text_data)
         except ValueError:
             content = None
         if not isinstance(content, dict):
-            await self.send_json({"type": "error", "error": "expected a JSON object"})
+            await self.error("expected a JSON object")
             return
         await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs):
-        if content.get("type") == "catch_up":
+        kind = content.get("type")
+        if kind == "catch_up":
             after = content.get("after")
             if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-                await self.send_json({"type": "error", "error": "after must be an Event id >= 0"})
+                await self.error("after must be an Event id >= 0")
                 return
             await self.catch_up(after)
+        elif kind in ACTIVITIES:
+            await self.share_activity(kind, content.get("thread_id"),
+                                      echo=content.get("echo") is True)
+        elif kind == "presence" and content.get("status") in ("online", "away"):
+            await database_sync_to_async(presence_set)(user=self.user, status=content["status"])
         else:
-            await self.send_json({"type": "error", "error": "unknown request type"})
+            await self.error("unknown request type")
+
+    async def error(self, text: str):
+        await self.send_json({"type": "error", "error": text})
 
     async def catch_up(self, after: int):
         """Send every event the user may see from ``after`` on, page by page; a client too far
@@ -83,8 +105,35 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             replay = False  # the next pages follow on exactly
         await self.send_json({"type": "caught_up", "last_event_id": last_event_id})
 
+    async def share_activity(self, activity: str, thread_id, *, echo: bool = False):
+        """Tell the thread's team (and supervisors) that this agent views or types there."""
+        if isinstance(thread_id, bool) or not isinstance(thread_id, int):
+            await self.error("thread_id must be a thread's id")
+            return
+        if thread_id not in self.thread_teams:
+            visible, team_id = await database_sync_to_async(_thread_team)(self.user, thread_id)
+            if not visible:
+                await self.error("no such thread")
+                return
+            self.thread_teams[thread_id] = team_id
+        team_id = self.thread_teams[thread_id]
+        # ``echo``: an answer to someone's "viewing", which is not answered again.
+        signal = {"type": "activity", "activity": activity, "thread_id": thread_id,
+                  "user_id": self.user.pk, "name": self.user.display_name, "echo": echo}
+        groups = [STAFF_GROUP] + ([team_group(team_id)] if team_id is not None else [])
+        for group in groups:
+            await self.channel_layer.group_send(group, {"type": "inbox.signal",
+                                                        "signal": signal})
+
     async def inbox_event(self, message):
         await self.send_json({"type": "event", "event": message["event"]})
+
+    async def inbox_signal(self, message):
+        signal = message["signal"]
+        if signal.get("type") in ("activity", "presence") and (
+                signal.get("user_id") == self.user.pk):
+            return  # one's own typing or presence is no news
+        await self.send_json(signal)
 
 
 def _cursor(query_string: str) -> int | None:

@@ -173,6 +173,8 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["thread", "-created_at", "-id"], name="message_timeline_idx"),
             models.Index(fields=["delivery_status", "created_at"], name="message_delivery_idx"),
+            # "threads with a message on this channel": the list's channel filter
+            models.Index(fields=["thread", "channel"], name="message_thread_channel_idx"),
         ]
 
     def __str__(self) -> str:
@@ -227,3 +229,76 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.type}"
+
+
+class CannedResponse(models.Model):
+    """A shared snippet agents insert with ``/shortcut``; ``{{ customer.first_name }}`` and
+    the like are filled in for the thread at hand."""
+
+    shortcut = models.SlugField(_("shortcut"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("body"))
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="canned_responses",
+        help_text=_("Empty: shared by every team."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shortcut"]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
+
+
+class AgentPresence(models.Model):
+    """Whether an agent is online, kept in the database so every server process agrees."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", _("Online")
+        AWAY = "away", _("Away")
+        OFFLINE = "offline", _("Offline")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presence"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFLINE)
+    connections = models.PositiveIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.status}"
+
+
+class ThreadRead(models.Model):
+    """When an agent last read a thread: newer inbound messages are unread for them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="thread_reads")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="threadread_user_thread_uniq")
+        ]
+
+
+class Notification(models.Model):
+    """Something an agent should see: a mention in a note."""
+
+    class Kind(models.TextChoices):
+        MENTION = "mention", _("Mention")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="notifications")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="notifications")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]

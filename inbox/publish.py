@@ -61,6 +61,19 @@ def groups_for_event(event: Event) -> list[str]:
     return groups
 
 
+def publish_ephemeral(groups: list[str], message: dict[str, Any]) -> None:
+    """Ring groups with something that is not history (presence, typing, notifications)."""
+    channel_layer = get_channel_layer()
+    if channel_layer is None:
+        return
+    for group in groups:
+        try:
+            async_to_sync(channel_layer.group_send)(group, {"type": "inbox.signal",
+                                                           "signal": message})
+        except Exception:
+            logger.exception("could not publish %s to %s", message.get("type"), group)
+
+
 def publish_event(event: Event) -> None:
     channel_layer = get_channel_layer()
     if channel_layer is None:

