@@ -4,7 +4,19 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .actions import change_status, retry_message
-from .models import Attachment, Event, Message, Tag, Team, Thread, User
+from .models import (
+    AgentPresence,
+    Attachment,
+    CannedResponse,
+    Event,
+    Message,
+    Notification,
+    Tag,
+    Team,
+    Thread,
+    ThreadRead,
+    User,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -113,3 +125,37 @@ class EventAdmin(ReadOnlyAdmin):
     search_fields = ["type", "customer__name"]
     list_select_related = ["thread__customer", "customer", "team", "actor"]
     date_hierarchy = "created_at"
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    """Shared snippets; ``{{ customer.first_name }}``, ``{{ customer.name }}``,
+    ``{{ agent.first_name }}`` and ``{{ agent.name }}`` are filled in when inserted."""
+
+    list_display = ["shortcut", "title", "team"]
+    list_filter = ["team"]
+    search_fields = ["shortcut", "title", "body"]
+
+
+@admin.register(AgentPresence)
+class AgentPresenceAdmin(ReadOnlyAdmin):
+    list_display = ["user", "status", "connections", "heartbeat_at", "changed_at"]
+    list_filter = ["status"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+
+
+@admin.register(ThreadRead)
+class ThreadReadAdmin(ReadOnlyAdmin):
+    list_display = ["user", "thread", "read_at"]
+    search_fields = ["user__username", "thread__customer__name"]
+    list_filter = ["read_at"]
+    list_select_related = ["user", "thread__customer"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "thread", "created_at", "read_at"]
+    list_filter = ["kind", "read_at"]
+    search_fields = ["user__username", "thread__customer__name"]
+    list_select_related = ["user", "thread__customer"]

@@ -4,10 +4,15 @@ Every write to these tables goes through ``inbox.actions`` (or ``customers.actio
 records an Event in the same transaction.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+HEARTBEAT_TIMEOUT = timedelta(seconds=90)
 
 
 class User(AbstractUser):
@@ -265,9 +270,21 @@ class AgentPresence(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFLINE)
     connections = models.PositiveIntegerField(default=0)
     changed_at = models.DateTimeField(auto_now=True)
+    # Pages ping every 30 s. A server that dies never says its sockets closed: without a
+    # recent heartbeat the agent is offline whatever ``connections`` says.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.user} {self.status}"
+
+    @property
+    def live_status(self) -> str:
+        if self.heartbeat_at is None or timezone.now() - self.heartbeat_at > HEARTBEAT_TIMEOUT:
+            return self.Status.OFFLINE
+        return self.status
+
+    def get_live_status_display(self) -> str:
+        return self.Status(self.live_status).label
 
 
 class ThreadRead(models.Model):
@@ -282,6 +299,9 @@ class ThreadRead(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "thread"], name="threadread_user_thread_uniq")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read #{self.thread_id} at {self.read_at:%Y-%m-%d %H:%M}"
 
 
 class Notification(models.Model):
@@ -302,3 +322,6 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user} on #{self.thread_id}"

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from channels_adapters.models import IDENTITY_KIND_OF_CHANNEL, Channel
 
@@ -45,14 +45,17 @@ def message_for_thread(thread: Thread, message_id: int) -> Message | None:
     )
 
 
-def reply_channels(thread: Thread) -> tuple[list[Channel], Channel | None]:
-    """The active channels the customer can be reached on, and the one to default to: the
-    channel of their last message, if it is one of them."""
+def reply_channels(thread: Thread, user) -> tuple[list[Channel], Channel | None]:
+    """The active channels the customer can be reached on that the agent may use (those of
+    the thread's team and of the agent's teams; supervisors and admins: all), and the one to
+    default to: the channel of the customer's last message, if it is one of them."""
     kinds = set(thread.customer.identities.values_list("kind", flat=True))
     channel_kinds = [kind for kind, identity_kind in IDENTITY_KIND_OF_CHANNEL.items()
                      if identity_kind in kinds]
-    channels = list(Channel.objects.filter(kind__in=channel_kinds, is_active=True)
-                    .select_related("team").order_by("kind", "name"))
+    channels = Channel.objects.filter(kind__in=channel_kinds, is_active=True)
+    if not user.sees_all_teams:
+        channels = channels.filter(Q(team=thread.team_id) | Q(team__in=user.teams.all()))
+    channels = list(channels.select_related("team").order_by("kind", "name"))
     last_channel_id = (
         thread.messages.filter(direction=Message.Direction.INBOUND)
         .order_by("-created_at", "-id").values_list("channel_id", flat=True).first()

@@ -6,7 +6,6 @@ current presence from the table.
 """
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from ..groups import STAFF_GROUP, team_group
@@ -27,13 +26,16 @@ def _announce(presence: AgentPresence) -> None:
 
 @transaction.atomic
 def presence_connect(*, user: User) -> AgentPresence:
-    """A page of the agent connected: online."""
+    """A page of the agent connected: online. Connections counted by a server that died
+    since (no heartbeat for a while) are forgotten."""
     presence, _created = AgentPresence.objects.select_for_update().get_or_create(user=user)
-    presence.connections = F("connections") + 1
-    was = presence.status
+    was = presence.live_status
+    if was == Status.OFFLINE:
+        presence.connections = 0
+    presence.connections += 1
     presence.status = Status.ONLINE
+    presence.heartbeat_at = timezone.now()
     presence.save()
-    presence.refresh_from_db()
     if was != Status.ONLINE:
         _announce(presence)
     return presence
@@ -53,13 +55,15 @@ def presence_disconnect(*, user: User) -> AgentPresence:
 
 @transaction.atomic
 def presence_set(*, user: User, status: str) -> AgentPresence:
-    """The agent is away (idle, or said so) or back online."""
+    """The agent is away (idle, or said so) or online; pages also send it as a heartbeat."""
     if status not in (Status.ONLINE, Status.AWAY):
         raise ValueError(f"unknown presence {status!r}")
     presence, _created = AgentPresence.objects.select_for_update().get_or_create(user=user)
-    if presence.status != status:
-        presence.status = status
-        presence.save()
+    was = presence.live_status
+    presence.status, presence.heartbeat_at = status, timezone.now()
+    presence.connections = max(presence.connections, 1)
+    presence.save()
+    if was != status:
         _announce(presence)
     return presence
 

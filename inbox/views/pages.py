@@ -17,7 +17,7 @@ from ..lists import (
     view_counts,
     views_for,
 )
-from ..models import AgentPresence, Event, Tag, User
+from ..models import Event, Tag, User
 from ..selectors import threads_visible_to
 from .thread import pane_context
 
@@ -37,7 +37,12 @@ def inbox(request: HttpRequest, thread_id: int | None = None) -> HttpResponse:
     # replays whatever changes while the page is being rendered.
     cursor = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
     filters = ListFilters.from_query(request.GET)
-    context = {
+    context = {}
+    if thread_id is not None:
+        # First, so that the list already shows the open thread as read.
+        thread = get_object_or_404(threads_visible_to(request.user), pk=thread_id)
+        context.update(pane_context(request, thread))
+    context |= {
         "cursor": cursor,
         "filters": filters,
         "page": thread_page(request.user, filters),
@@ -47,11 +52,7 @@ def inbox(request: HttpRequest, thread_id: int | None = None) -> HttpResponse:
         "channel_kinds": ChannelKind.choices,
         "tags": Tag.objects.order_by("name"),
         "agents": _agents_for(request.user),
-        "presence_statuses": AgentPresence.Status,
     }
-    if thread_id is not None:
-        thread = get_object_or_404(threads_visible_to(request.user), pk=thread_id)
-        context.update(pane_context(request, thread))
     return render(request, "inbox/inbox.html", context)
 
 

@@ -34,7 +34,7 @@ def assignable_agents(thread: Thread):
 
 
 def pane_context(request: HttpRequest, thread: Thread) -> dict:
-    channels, default_channel = reply_channels(thread)
+    channels, default_channel = reply_channels(thread, request.user)
     customer = thread.customer
     thread_mark_read(user=request.user, thread=thread)
     return {
@@ -46,7 +46,7 @@ def pane_context(request: HttpRequest, thread: Thread) -> dict:
         "identities": customer.identities.order_by("kind", "address"),
         "merges": CustomerMerge.objects.filter(target=customer, undone_at__isnull=True)
         .select_related("source"),
-        "agents": assignable_agents(thread),
+        "assignees": assignable_agents(thread),
         "canned_filled": [
             {"shortcut": canned.shortcut, "title": canned.title,
              "body": fill_placeholders(canned.body, thread=thread, agent=request.user)}
@@ -68,7 +68,7 @@ def pane(request: HttpRequest, thread_id: int) -> HttpResponse:
 def header(request: HttpRequest, thread_id: int) -> HttpResponse:
     thread = visible_thread(request, thread_id)
     return render(request, "inbox/_thread_header.html", {
-        "thread": thread, "customer": thread.customer, "agents": assignable_agents(thread),
+        "thread": thread, "customer": thread.customer, "assignees": assignable_agents(thread),
         "statuses": Thread.Status,
     })
 

@@ -368,6 +368,9 @@
     if (threadId) send(Object.assign({ type: activity, thread_id: threadId }, extra || {}));
   }
 
+  // The heartbeat: without it for 90 s the server counts this agent offline.
+  setInterval(() => send({ type: "presence", status: state.away ? "away" : "online" }), 30000);
+
   // Viewing is refreshed so that a colleague who arrives later still sees us.
   setInterval(() => { if (state.threadId && document.visibilityState === "visible") signal("viewing", state.threadId); }, 30000);
 

@@ -304,3 +304,23 @@ async def test_a_mentioned_agent_is_notified_even_outside_the_team(
     assert await database_sync_to_async(
         Notification.objects.filter(user=expert, thread=thread).exists)()
     await communicator.disconnect()
+
+
+def test_an_agent_whose_server_died_is_offline_once_the_heartbeat_is_old(agent):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inbox.actions.agents import presence_connect
+    from inbox.models import HEARTBEAT_TIMEOUT, AgentPresence
+
+    presence_connect(user=agent)
+    presence_connect(user=agent)  # two tabs; then their server is killed: no disconnect
+    assert AgentPresence.objects.get(user=agent).live_status == "online"
+
+    AgentPresence.objects.filter(user=agent).update(
+        heartbeat_at=timezone.now() - HEARTBEAT_TIMEOUT - timedelta(seconds=1))
+    assert AgentPresence.objects.get(user=agent).live_status == "offline"
+
+    # the next page counts from zero, not from the dead server's two
+    assert presence_connect(user=agent).connections == 1

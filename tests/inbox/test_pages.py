@@ -275,3 +275,17 @@ def test_search_from_the_list_finds_by_name_address_and_text(logged_in, channel,
     assert found("0612345678") == {bob.pk}
     assert found("flickers") == {ana.pk}
     assert found("an") == {ana.pk, bob.pk}  # too short to search: the whole view
+
+
+def test_the_composer_never_offers_another_teams_channel(logged_in, channel, foreign_channel):
+    from customers.actions import merge_customers
+
+    # given a customer who also wrote to another team's mailbox (merged into one profile)
+    thread = write(channel, "9")
+    other = write(foreign_channel, "nine@example.com", "me again")
+    merge_customers(source=other.customer, target=thread.customer)
+
+    page = logged_in.get(reverse("inbox:pane", args=[thread.pk]))
+
+    assert foreign_channel not in page.context["channels"]
+    assert channel in page.context["channels"]

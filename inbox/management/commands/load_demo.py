@@ -21,7 +21,8 @@ from django.db import transaction
 from channels_adapters.models import Channel, ChannelKind
 from customers.models import Customer
 from inbox.demo_stories import STORIES, Demo
-from inbox.models import CannedResponse, Event, Message, Team, User
+from inbox.actions.agents import thread_mark_read
+from inbox.models import AgentPresence, CannedResponse, Event, Message, Team, User
 
 ADMIN_URL = "http://127.0.0.1:8000/"
 DEMO_ADMIN = "admin"
@@ -120,6 +121,15 @@ CANNED = (
 )
 
 
+def _agents_have_read_their_older_threads() -> None:
+    """Each agent has read the threads assigned to them but the newest, which stays unread."""
+    for agent in User.objects.filter(assigned_threads__isnull=False).distinct():
+        AgentPresence.objects.get_or_create(user=agent)
+        threads = list(agent.assigned_threads.order_by("-last_activity_at"))
+        for thread in threads[1:]:
+            thread_mark_read(user=agent, thread=thread)
+
+
 COUNTED = {"users": User, "teams": Team, "channels": Channel, "customers": Customer,
            "messages": Message, "events": Event}
 
@@ -162,6 +172,7 @@ class Command(BaseCommand):
             demo = _create_people_and_channels()
             for story in STORIES:
                 story(demo)
+            _agents_have_read_their_older_threads()
         created = {name: count - before[name] for name, count in _counts().items()}
         self.stdout.write(self.style.SUCCESS(
             "Demo loaded: {users} users, {teams} teams, {channels} channels, {customers} "
