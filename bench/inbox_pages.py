@@ -22,6 +22,19 @@ import sys
 import time
 
 
+def reference_loop_ms() -> float:
+    """The time of a fixed pure-Python loop: how fast this (shared, noisy) machine is now,
+    so that figures taken at different times can be compared by ratio."""
+    runs = []
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--thread", type=int, required=True, help="the thread of 5,000 messages")
@@ -64,6 +77,7 @@ def main() -> int:
         ("view counts (supervisor: every team)", supervisor, "/inbox/counts/"),
     ]
     rows = []
+    before = reference_loop_ms()
     for name, user, url in pages:
         client = Client()
         client.force_login(user)
@@ -79,6 +93,8 @@ def main() -> int:
         times.sort()
         rows.append((name, statistics.median(times), times[int(len(times) * 0.9) - 1], queries))
 
+    after = reference_loop_ms()
+    print(f"reference loop: {before:.0f} ms before, {after:.0f} ms after (machine speed)")
     width = max(len(name) for name, *_ in rows)
     for name, median, p90, queries in rows:
         print(f"{name:<{width}}  median {median:7.1f} ms  p90 {p90:7.1f} ms  {queries:3d} queries")

@@ -348,6 +348,7 @@
       app.dataset.connected = "true";
       if (state.threadId) signal("viewing", state.threadId);
       if (state.away) send({ type: "presence", status: "away" });
+      onPresence({ user_id: me, status: state.away ? "away" : "online" });  // not echoed to us
     };
     socket.onmessage = (message) => {
       try { onSocketMessage(JSON.parse(message.data)); } catch (error) { console.error(error); }
@@ -379,9 +380,14 @@
     if (state.away) {
       state.away = false;
       send({ type: "presence", status: "online" });
+      onPresence({ user_id: me, status: "online" });
     }
     clearTimeout(state.idleTimer);
-    state.idleTimer = setTimeout(() => { state.away = true; send({ type: "presence", status: "away" }); }, 5 * 60 * 1000);
+    state.idleTimer = setTimeout(() => {
+      state.away = true;
+      send({ type: "presence", status: "away" });
+      onPresence({ user_id: me, status: "away" });
+    }, 5 * 60 * 1000);
   }
   ["keydown", "mousemove", "click", "focus"].forEach((name) => window.addEventListener(name, markActive, { passive: true }));
 
