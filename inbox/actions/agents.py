@@ -74,3 +74,10 @@ def thread_mark_read(*, user: User, thread: Thread) -> None:
         [ThreadRead(user=user, thread=thread, read_at=timezone.now())],
         update_conflicts=True, unique_fields=["user", "thread"], update_fields=["read_at"],
     )
+
+
+def customer_typing(*, thread: Thread) -> None:
+    """The customer is typing (web chat): ring the agents of the thread's team. Passing news,
+    not history: no Event, nothing stored."""
+    groups = [STAFF_GROUP] + ([team_group(thread.team_id)] if thread.team_id else [])
+    publish_ephemeral(groups, {"type": "customer_typing", "thread_id": thread.pk})

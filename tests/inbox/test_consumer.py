@@ -324,3 +324,18 @@ def test_an_agent_whose_server_died_is_offline_once_the_heartbeat_is_old(agent):
 
     # the next page counts from zero, not from the dead server's two
     assert presence_connect(user=agent).connections == 1
+
+
+async def test_a_customer_typing_in_the_web_chat_shows_to_the_team(make_channel, agent):
+    from inbox.actions.agents import customer_typing
+
+    channel = await database_sync_to_async(make_channel)("webchat")
+    thread = (await database_sync_to_async(receive_message)(
+        channel=channel, address="visitor-1", text="hi")).message.thread
+    communicator = await _connect(agent)
+
+    await database_sync_to_async(customer_typing)(thread=thread)
+
+    assert await _next_of_type(communicator, "customer_typing") == {
+        "type": "customer_typing", "thread_id": thread.pk}
+    await communicator.disconnect()
