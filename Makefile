@@ -52,5 +52,8 @@ lint: install
 worker: install
 	$(BIN)/celery -A config worker -l info -P threads -c 4
 
+beat: install
+	$(BIN)/celery -A config beat -l info
+
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media .pytest_cache

@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Channel
+from .inbound import reprocess_payload
+from .models import Channel, InboundPayload
 
 
 class ChannelForm(forms.ModelForm):
@@ -52,3 +53,40 @@ class ChannelAdmin(admin.ModelAdmin):
     def shown_secrets(self, channel):
         masked = channel.masked_secrets()
         return ", ".join(f"{name}: {value}" for name, value in masked.items()) or "—"
+
+
+@admin.register(InboundPayload)
+class InboundPayloadAdmin(admin.ModelAdmin):
+    """What providers sent, as received. Read-only; a failed one can be processed again."""
+
+    list_display = ["id", "channel", "received_at", "status", "message_count", "attempts",
+                    "short_error"]
+    list_filter = ["status", "channel__kind", "channel"]
+    search_fields = ["error"]
+    list_select_related = ["channel"]
+    readonly_fields = ["channel", "received_at", "headers", "body_text", "status", "error",
+                       "attempts", "processed_at", "message_count"]
+    exclude = ["body"]
+    actions = ["reprocess"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Error"))
+    def short_error(self, payload):
+        return payload.error[:80]
+
+    @admin.display(description=_("Body"))
+    def body_text(self, payload):
+        return bytes(payload.body)[:20000].decode("utf-8", errors="replace")
+
+    @admin.action(description=_("Process the selected failed payloads again"))
+    def reprocess(self, request, queryset):
+        count = 0
+        for payload in queryset.filter(status=InboundPayload.Status.FAILED):
+            reprocess_payload(payload=payload)
+            count += 1
+        self.message_user(request, _("%(count)d payload(s) queued again.") % {"count": count})

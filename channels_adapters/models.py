@@ -75,3 +75,33 @@ def mask_secret(value: str) -> str:
     if len(value) <= 8:
         return "••••"
     return "••••" + value[-4:]
+
+
+class InboundPayload(models.Model):
+    """A provider's request, stored as received before it is acknowledged: nothing a
+    provider sent is ever lost, and a payload that failed can be processed again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PROCESSED = "processed", _("Processed")
+        FAILED = "failed", _("Failed")
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="payloads")
+    received_at = models.DateTimeField(auto_now_add=True)
+    headers = models.JSONField(default=dict)
+    body = models.BinaryField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="payload_status_idx"),
+            models.Index(fields=["channel", "-received_at"], name="payload_channel_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.channel} {self.status}"

@@ -5,6 +5,7 @@ from celery import shared_task
 from inbox.models import Message
 
 from .delivery import Outcome, backoff_seconds, deliver
+from .inbound import process_payload, requeue_stuck
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -18,3 +19,16 @@ def deliver_message(self, message_id: int) -> str:
             "delivery_attempts", flat=True).first() or 1
         raise self.retry(countdown=backoff_seconds(attempts))
     return outcome.value
+
+
+@shared_task(acks_late=True)
+def process_inbound(payload_id: int) -> str:
+    payload = process_payload(payload_id)
+    return payload.status if payload else "missing"
+
+
+@shared_task
+def sweep_stuck() -> dict[str, int]:
+    """Re-queue what a lost broker message left behind: replies still queued and payloads
+    still pending a while after they were written (Celery beat runs this every minute)."""
+    return requeue_stuck()

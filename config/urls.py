@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from channels_adapters.views import webhook
+
 admin.site.site_header = "Threadline back office"
 admin.site.site_title = "Threadline"
 admin.site.index_title = "Customers, threads, channels and events"
@@ -13,5 +15,6 @@ urlpatterns = [
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inbox/", include("inbox.urls")),
+    path("hooks/<str:kind>/<int:channel_id>/", webhook, name="webhook"),
     path("", RedirectView.as_view(pattern_name="inbox:inbox", permanent=False)),
 ]

@@ -37,8 +37,19 @@ class InboundMessage:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DeliveryUpdate:
+    """A provider's news about a message we sent: delivered, read or failed."""
+
+    external_id: str
+    status: str
+    error: str = ""
+
+
 class ChannelAdapter:
     kind: str = ""
+    # The largest request body a provider sends this kind of channel.
+    max_body_bytes: int = 1024 * 1024
 
     def __init__(self, channel: "Channel"):
         self.channel = channel
@@ -47,7 +58,8 @@ class ChannelAdapter:
         """Whether an inbound request really comes from the provider."""
         raise NotImplementedError
 
-    def parse(self, body: bytes, headers: dict[str, str]) -> list[InboundMessage]:
+    def parse(self, body: bytes, headers: dict[str, str]) -> list[InboundMessage | DeliveryUpdate]:
+        """What a stored payload holds; raise ValueError if it cannot be read."""
         raise NotImplementedError
 
     def send(self, message: "Message") -> str:

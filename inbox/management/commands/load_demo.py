@@ -11,6 +11,7 @@ The demo admin is the marker: once that user exists the demo is loaded, and a se
 changes nothing. ``--logins`` only prints the logins.
 """
 
+import json
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,10 +19,11 @@ from dataclasses import dataclass, field
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from channels_adapters.inbound import store_payload
 from channels_adapters.models import Channel, ChannelKind
 from customers.models import Customer
-from inbox.demo_stories import STORIES, Demo
 from inbox.actions.agents import thread_mark_read
+from inbox.demo_stories import STORIES, Demo
 from inbox.models import AgentPresence, CannedResponse, Event, Message, Team, User
 
 ADMIN_URL = "http://127.0.0.1:8000/"
@@ -121,6 +123,17 @@ CANNED = (
 )
 
 
+def _raw_provider_traffic(demo: Demo) -> None:
+    """What the back office shows of raw provider requests (Channels › Inbound payloads):
+    one the WhatsApp number received and read, one the old gateway sent that cannot be."""
+    store_payload(channel=demo.channels["whatsapp"], headers={"content-type": "application/json"},
+                  body=json.dumps({"messages": [{
+                      "id": "demo-wamid-1", "from": "+351 912 345 678", "name": "Tomás",
+                      "text": "Thanks, I see the refund now!"}]}).encode())
+    store_payload(channel=demo.channels["old_sms"], headers={"content-type": "text/plain"},
+                  body=b"ToCountry=FR&Body=Hello%20is%20anyone%20th")
+
+
 def _agents_have_read_their_older_threads() -> None:
     """Each agent has read the threads assigned to them but the newest, which stays unread."""
     for agent in User.objects.filter(assigned_threads__isnull=False).distinct():
@@ -173,6 +186,7 @@ class Command(BaseCommand):
             for story in STORIES:
                 story(demo)
             _agents_have_read_their_older_threads()
+            _raw_provider_traffic(demo)
         created = {name: count - before[name] for name, count in _counts().items()}
         self.stdout.write(self.style.SUCCESS(
             "Demo loaded: {users} users, {teams} teams, {channels} channels, {customers} "

@@ -1,0 +1,44 @@
+"""The one webhook endpoint of every provider: ``/hooks/<kind>/<channel id>/``.
+
+An ``async`` view doing the least before the 2xx: find the channel, verify the signature,
+store the raw request. Parsing and the rest happen in a Celery task.
+"""
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from .inbound import store_payload
+from .models import Channel
+from .registry import adapter_for
+
+
+def _refusal(status: int, code: str, text: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": text}}, status=status)
+
+
+@csrf_exempt
+async def webhook(request: HttpRequest, kind: str, channel_id: int) -> HttpResponse:
+    channel = await Channel.objects.filter(pk=channel_id, kind=kind, is_active=True).afirst()
+    if channel is None:
+        return _refusal(404, "unknown_channel", "No active channel of this kind has this id.")
+    adapter = adapter_for(channel)
+    if request.method == "GET":
+        handshake = getattr(adapter, "handshake", None)
+        response = handshake(request.GET) if handshake else None
+        return response or _refusal(405, "method_not_allowed", "Send events with POST.")
+    if request.method != "POST":
+        return _refusal(405, "method_not_allowed", "Send events with POST.")
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > adapter.max_body_bytes:
+        return _refusal(413, "too_large", f"The body may not exceed {adapter.max_body_bytes} "
+                                          "bytes.")
+    body = request.body
+    if len(body) > adapter.max_body_bytes:
+        return _refusal(413, "too_large", f"The body may not exceed {adapter.max_body_bytes} "
+                                          "bytes.")
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    if not adapter.verify(headers, body):
+        return _refusal(403, "bad_signature", "The request's signature does not match.")
+    payload = await sync_to_async(store_payload)(channel=channel, headers=headers, body=body)
+    return JsonResponse({"ok": True, "payload": payload.pk})
