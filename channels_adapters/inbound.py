@@ -51,7 +51,7 @@ def _apply(channel: Channel, item: InboundMessage | DeliveryUpdate) -> bool:
     receive_message(
         channel=channel, address=item.address, text=item.text, html=item.html,
         external_id=item.external_id, display_name=item.display_name, verified=item.verified,
-        metadata=item.metadata, automatic=item.automatic,
+        metadata=item.metadata, automatic=item.automatic, attachments=item.attachments,
     )
     return True
 
@@ -59,7 +59,7 @@ def _apply(channel: Channel, item: InboundMessage | DeliveryUpdate) -> bool:
 def process_payload(payload_id: int) -> InboundPayload | None:
     """Parse a stored payload and apply what it holds, all or nothing."""
     with transaction.atomic():
-        payload = (InboundPayload.objects.select_for_update().select_related("channel")
+        payload = (InboundPayload.objects.select_for_update(of=("self",)).select_related("channel")
                    .filter(pk=payload_id).first())
         if payload is None or payload.status == InboundPayload.Status.PROCESSED:
             return payload

@@ -1,10 +1,14 @@
 """Which adapter handles each channel kind: an explicit list, no discovery by import."""
 
 from .adapters.base import ChannelAdapter
+from .adapters.email import EmailAdapter
 from .adapters.stub import StubAdapter
 from .models import Channel, ChannelKind
 
-ADAPTERS: dict[str, type[ChannelAdapter]] = {kind: StubAdapter for kind in ChannelKind.values}
+ADAPTERS: dict[str, type[ChannelAdapter]] = {
+    **{kind: StubAdapter for kind in ChannelKind.values},
+    ChannelKind.EMAIL: EmailAdapter,
+}
 
 
 def adapter_for(channel: Channel) -> ChannelAdapter:

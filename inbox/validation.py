@@ -22,13 +22,17 @@ def clean_text(text: str | None, *, what: str = "message", allow_empty: bool = F
     return text
 
 
+# cid: points at an e-mail's inline image, kept as an attachment of the message.
+URL_SCHEMES = {"http", "https", "mailto", "tel", "cid"}
+
+
 def clean_html(html: str | None) -> str:
     """Sanitised HTML: scripts, event handlers and dangerous URLs removed."""
     if not html:
         return ""
     if len(html) > settings.THREADLINE_MAX_TEXT_LENGTH * 4:
         raise ValidationError(_("The HTML body is too large."), code="too_long")
-    return nh3.clean(html, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(html, link_rel="noopener noreferrer nofollow", url_schemes=URL_SCHEMES)
 
 
 def get_channel(channel: Channel | int) -> Channel:

@@ -35,6 +35,7 @@ class InboundMessage:
     verified: bool = False
     automatic: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple = ()  # of inbox.actions.NewAttachment
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,12 @@ UNCHANGED = object()
 
 
 def lock_thread(thread: Thread | int) -> Thread:
-    """The thread, re-read under a row lock: its changes are serialised."""
+    """The thread, re-read under a row lock: its changes are serialised. Only the thread's
+    row (``of``): locking the joined customer too would block every insert that refers to
+    it (identities, events) for as long as the transaction lasts."""
     thread_id = thread.pk if isinstance(thread, Thread) else thread
     try:
-        return Thread.objects.select_for_update().select_related("customer").get(pk=thread_id)
+        return Thread.objects.select_for_update(of=("self",)).select_related("customer").get(pk=thread_id)
     except (Thread.DoesNotExist, ValueError, TypeError):
         raise ValidationError(_("Unknown thread %(thread)r.") % {"thread": thread_id},
                               code="unknown_thread") from None
