@@ -48,7 +48,8 @@ def message_mark_failed(*, message: Message, error: str) -> Message:
 def message_update_delivery(*, message: Message | int, status: str, error: str = "") -> Message:
     """A provider's status callback: delivered, read or failed. Older news is ignored."""
     message_id = message.pk if isinstance(message, Message) else message
-    message = Message.objects.select_for_update(of=("self",)).select_related("thread").get(pk=message_id)
+    message = (Message.objects.select_for_update(of=("self",)).select_related("thread")
+               .get(pk=message_id))
     if status == Status.FAILED:
         if message.delivery_status in (Status.DELIVERED, Status.READ, Status.FAILED):
             return message  # the customer has it already; a late failure is old news
@@ -71,7 +72,8 @@ def retry_message(*, message: Message | int, by: User | None = None) -> Message:
     from channels_adapters.tasks import deliver_message
 
     message_id = message.pk if isinstance(message, Message) else message
-    message = Message.objects.select_for_update(of=("self",)).select_related("thread").get(pk=message_id)
+    message = (Message.objects.select_for_update(of=("self",)).select_related("thread")
+               .get(pk=message_id))
     if message.delivery_status != Status.FAILED:
         raise ValidationError(_("Only a failed message can be retried."), code="not_failed")
     previous_status = message.delivery_status

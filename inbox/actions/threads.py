@@ -21,7 +21,8 @@ def lock_thread(thread: Thread | int) -> Thread:
     it (identities, events) for as long as the transaction lasts."""
     thread_id = thread.pk if isinstance(thread, Thread) else thread
     try:
-        return Thread.objects.select_for_update(of=("self",)).select_related("customer").get(pk=thread_id)
+        return (Thread.objects.select_for_update(of=("self",)).select_related("customer")
+                .get(pk=thread_id))
     except (Thread.DoesNotExist, ValueError, TypeError):
         raise ValidationError(_("Unknown thread %(thread)r.") % {"thread": thread_id},
                               code="unknown_thread") from None
