@@ -147,3 +147,27 @@ def _end_stray_test_database_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _worker_idle_after_test(request):
+    """A test that used the real worker ends only when the worker is idle: a task still
+    running when the test's tables are emptied would deadlock with the TRUNCATE."""
+    yield
+    if "celery_worker" not in request.fixturenames:
+        return
+    worker = request.getfixturevalue("celery_worker")
+    if worker is None:
+        return
+    from config.celery import app
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with app.connection_for_write() as connection:
+            waiting = connection.default_channel.client.llen(RUN_ID)
+        inspect = app.control.inspect(timeout=0.5)
+        busy = [task for tasks in (inspect.active() or {}).values() for task in tasks]
+        reserved = [task for tasks in (inspect.reserved() or {}).values() for task in tasks]
+        if not waiting and not busy and not reserved:
+            return
+        time.sleep(0.1)
