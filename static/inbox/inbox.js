@@ -67,9 +67,11 @@
   function placeRow(li) {
     const list = $("#threads");
     const old = document.getElementById(li.id);
-    const wasActive = old && old.classList.contains("active");
+    // A live update keeps the row open and the keyboard's selection where they were.
+    for (const mark of ["active", "selected"]) {
+      if (old && old.classList.contains(mark)) li.classList.add(mark);
+    }
     if (old) old.remove();
-    if (wasActive) li.classList.add("active");
     const key = li.dataset.sort;
     const next = $$("li.row", list).find((row) => row.dataset.sort < key);
     const more = $("li.more", list);
