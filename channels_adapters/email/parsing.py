@@ -20,16 +20,14 @@ from email.header import decode_header, make_header
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
 from io import BytesIO
 
-import nh3
+from .html_text import html_to_text, sanitise_html
+from .quotes import trim_quoted
 
 MiB = 1024 * 1024
 MAX_DEPTH = 20  # MIME nesting deeper than this is an attack, not a mail client
-MAX_HTML_DEPTH = 500  # nh3 slows down quadratically with element nesting
 MAX_STRUCTURED_HEADER = 2000  # longer headers are read with the simple parsers only
-HTML_URL_SCHEMES = nh3.ALLOWED_URL_SCHEMES | {"cid"}
 
 
 class _GuardedHeaders(HeaderRegistry):
@@ -105,7 +103,7 @@ def parse_email(
     text = _normalise_text("\n\n".join(walk.plain))
     raw_html = "".join(walk.html)
     if not text and raw_html:
-        text = html_to_text(raw_html)
+        text = html_to_text(_fix_str(raw_html))
     has_body = bool(text.strip() or raw_html.strip() or walk.parts)
     if not from_address and not (has_body and headers.any_header()):
         if not raw.strip():
@@ -114,7 +112,7 @@ def parse_email(
             raise UnparseableEmail("No e-mail header found: this is not an RFC 822 message.")
         raise UnparseableEmail("The message has neither a sender nor a body.")
 
-    html = _sanitise_html(raw_html, problems) if raw_html.strip() else ""
+    html = sanitise_html(_fix_str(raw_html), problems) if raw_html.strip() else ""
     attachments, skipped = walk.attachments(raw_html, max_attachment_bytes, max_total_bytes)
     automatic_reason = _automatic_reason(message, headers, from_address)
     return ParsedEmail(
@@ -456,173 +454,3 @@ def safe_filename(name: str | None, content_type: str, number: int) -> str:
 
 def _normalise_text(text: str) -> str:
     return _fix_str(text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
-
-
-class _DepthMeter(HTMLParser):
-    VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
-
-    def __init__(self):
-        super().__init__(convert_charrefs=False)
-        self.depth = self.deepest = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag not in self.VOID:
-            self.depth += 1
-            self.deepest = max(self.deepest, self.depth)
-
-    def handle_endtag(self, tag):
-        self.depth = max(0, self.depth - 1)
-
-
-def _sanitise_html(html: str, problems: list[str]) -> str:
-    meter = _DepthMeter()
-    try:
-        meter.feed(html)
-    except Exception:
-        pass
-    if meter.deepest > MAX_HTML_DEPTH:
-        problems.append(f"The HTML body nests {meter.deepest} elements deep; it was dropped "
-                        "and only its text kept.")
-        return ""
-    try:
-        return nh3.clean(
-            _fix_str(html), url_schemes=HTML_URL_SCHEMES,
-            clean_content_tags={"script", "style", "title", "head"},
-            link_rel="noopener noreferrer nofollow",
-        )
-    except Exception as error:
-        problems.append(f"The HTML body could not be sanitised and was dropped ({error}).")
-        return ""
-
-
-BLOCK_TAGS = frozenset(
-    "address article aside blockquote div dl dt dd footer form h1 h2 h3 h4 h5 h6 header hr "
-    "li ol p pre section table tr ul".split())
-PARAGRAPH_TAGS = frozenset("blockquote h1 h2 h3 h4 h5 h6 ol p table ul".split())
-SKIPPED_TAGS = frozenset({"script", "style", "head", "title", "template"})
-
-
-class _TextRenderer(HTMLParser):
-    """HTML to plain text; a blockquote becomes "> " lines so history trimming still works."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self.current: list[str] = []
-        self.quote_depth = 0
-        self.skipping = 0
-
-    def _line(self, *, force: bool = False, blank_after: bool = False) -> None:
-        line = " ".join("".join(self.current).split())
-        self.current = []
-        if line or force:
-            self.lines.append(("> " * min(self.quote_depth, 10) + line).rstrip())
-        if blank_after:
-            self.lines.append(">" * min(self.quote_depth, 10))
-
-    def handle_starttag(self, tag, attrs):
-        if tag in SKIPPED_TAGS:
-            self.skipping += 1
-        elif tag == "br":
-            self._line(force=True)
-        elif tag in BLOCK_TAGS:
-            self._line()
-            self.quote_depth += tag == "blockquote"
-            if tag == "li":
-                self.current.append("- ")
-
-    def handle_endtag(self, tag):
-        if tag in SKIPPED_TAGS:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in BLOCK_TAGS:
-            self._line()
-            self.quote_depth = max(0, self.quote_depth - (tag == "blockquote"))
-            if tag in PARAGRAPH_TAGS:
-                self._line(blank_after=True)
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.current.append(data)
-
-
-def html_to_text(html: str) -> str:
-    renderer = _TextRenderer()
-    try:
-        renderer.feed(_fix_str(html))
-        renderer.close()
-    except Exception:  # HTMLParser is lenient, but never let a renderer bug lose the mail
-        pass
-    renderer._line()
-    lines: list[str] = []
-    for line in renderer.lines:
-        blank = not line.strip("> ")
-        if not (blank and (not lines or not lines[-1].strip("> "))):
-            lines.append(line)
-    return "\n".join(lines).strip("\n")
-
-
-# Quoted history -----------------------------------------------------------------------------
-
-# "On <date>, <person> wrote:" in the languages our customers write in. A digit (the date)
-# is required so that "On Monday my husband wrote:" in a customer's own words is kept.
-REPLY_HEADER = re.compile(
-    r"^\s*(?:On\s.*\swrote|Le\s.*\sa\s+écrit|Am\s.*\sschrieb.*|.*\sschrieb\s+am\s.*"
-    r"|El\s.*\sescribió|Il\s.*\sha\s+scritto|Op\s.*\sschreef.*|Em\s.*\sescreveu)\s*:\s*$",
-    re.IGNORECASE,
-)
-ORIGINAL_MESSAGE = re.compile(
-    r"^\s*-{2,}\s*(?:Original Message|Ursprüngliche Nachricht|Message d'origine"
-    r"|Mensaje original|Messaggio originale|Oorspronkelijk bericht)\s*-{2,}\s*$",
-    re.IGNORECASE,
-)
-OUTLOOK_FROM = re.compile(r"^\s*\*?(?:From|De|Von|Da|Van)\s*:\*?\s", re.IGNORECASE)
-OUTLOOK_SENT = re.compile(
-    r"^\s*\*?(?:Sent|Date|Envoyé|Gesendet|Enviado|Datum|Inviato|Verzonden|Fecha)\s*:",
-    re.IGNORECASE)
-
-
-def _is_quoted(line: str) -> bool:
-    return line.lstrip().startswith(">")
-
-
-def _history_start(lines: list[str]) -> int | None:
-    """Where the first reply header or Outlook original-message block begins."""
-    for index, line in enumerate(lines):
-        if ORIGINAL_MESSAGE.match(line):
-            return index
-        if OUTLOOK_FROM.match(line) and any(OUTLOOK_SENT.match(following)
-                                            for following in lines[index + 1:index + 4]):
-            above = index - 1
-            while above >= 0 and not lines[above].strip():
-                above -= 1
-            underline = above >= 0 and re.fullmatch(r"\s*_{10,}\s*", lines[above])
-            return above if underline else index
-        for header in (line, f"{line} {lines[index + 1] if index + 1 < len(lines) else ''}"):
-            if len(header) < 400 and REPLY_HEADER.match(header) and re.search(r"\d", header):
-                # Interleaved answers below the quote mean the history is part of the reply.
-                rest = lines[index + 1:]
-                quoted = [i for i, following in enumerate(rest) if _is_quoted(following)]
-                if quoted and any(following.strip() and not _is_quoted(following)
-                                  for following in rest[quoted[0]:]):
-                    break
-                return index
-    return None
-
-
-def trim_quoted(text: str) -> str:
-    """``text`` without the quoted history and the signature; never empty if text is not."""
-    lines = text.split("\n")
-    cut = _history_start(lines)
-    if cut is None:
-        cut = len(lines)
-        while cut > 0 and (not lines[cut - 1].strip() or _is_quoted(lines[cut - 1])):
-            cut -= 1
-        if not any(_is_quoted(line) for line in lines[cut:]):
-            cut = len(lines)
-    lines = lines[:cut]
-    for index in range(len(lines) - 1, -1, -1):
-        if lines[index] == "-- " or (lines[index] == "--" and len(lines) - index <= 10):
-            lines = lines[:index]
-            break
-    trimmed = "\n".join(lines).strip()
-    return trimmed or text.strip()

@@ -15,8 +15,8 @@ from channels_adapters.email.parsing import (
     ParsedEmail,
     UnparseableEmail,
     parse_email,
-    trim_quoted,
 )
+from channels_adapters.email.quotes import trim_quoted
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ALL_FIXTURES = sorted(FIXTURES.glob("*.eml"))
