@@ -29,14 +29,13 @@ async def webhook(request: HttpRequest, kind: str, channel_id: int) -> HttpRespo
         return response or _refusal(405, "method_not_allowed", "Send events with POST.")
     if request.method != "POST":
         return _refusal(405, "method_not_allowed", "Send events with POST.")
-    length = int(request.headers.get("Content-Length") or 0)
-    if length > adapter.max_body_bytes:
-        return _refusal(413, "too_large", f"The body may not exceed {adapter.max_body_bytes} "
-                                          "bytes.")
+    # The declared length first: an oversized body is refused before it is read.
+    declared = request.headers.get("Content-Length", "")
+    if (int(declared) if declared.isdigit() else 0) > adapter.max_body_bytes or (
+            len(request.body) > adapter.max_body_bytes):
+        return _refusal(413, "too_large",
+                        f"The body may not exceed {adapter.max_body_bytes} bytes.")
     body = request.body
-    if len(body) > adapter.max_body_bytes:
-        return _refusal(413, "too_large", f"The body may not exceed {adapter.max_body_bytes} "
-                                          "bytes.")
     headers = {name.lower(): value for name, value in request.headers.items()}
     if not adapter.verify(headers, body):
         return _refusal(403, "bad_signature", "The request's signature does not match.")

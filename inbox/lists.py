@@ -191,12 +191,12 @@ def unread_thread_ids(user, threads: list[Thread]) -> set[int]:
 COUNT_CAP = 1000
 
 
-def view_counts(user) -> dict[str, int]:
+def view_counts(user, views: list[tuple[str, str]] | None = None) -> dict[str, int]:
     """How many threads each view holds (up to COUNT_CAP + 1), one small query per view."""
     visible = threads_visible_to(user).order_by()
     return {
         key: visible.filter(view_condition(key, user)).values("id")[: COUNT_CAP + 1].count()
-        for key, _label in views_for(user)
+        for key, _label in (views if views is not None else views_for(user))
     }
 
 

@@ -37,6 +37,7 @@ def inbox(request: HttpRequest, thread_id: int | None = None) -> HttpResponse:
     # replays whatever changes while the page is being rendered.
     cursor = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
     filters = ListFilters.from_query(request.GET)
+    views = views_for(request.user)
     context = {}
     if thread_id is not None:
         # First, so that the list already shows the open thread as read.
@@ -46,8 +47,8 @@ def inbox(request: HttpRequest, thread_id: int | None = None) -> HttpResponse:
         "cursor": cursor,
         "filters": filters,
         "page": thread_page(request.user, filters),
-        "views": views_for(request.user),
-        "counts": view_counts(request.user),
+        "views": views,
+        "counts": view_counts(request.user, views),
         "unread": unread_count(request.user),
         "channel_kinds": ChannelKind.choices,
         "tags": Tag.objects.order_by("name"),

@@ -44,12 +44,18 @@ def test_fresh_work_is_left_to_its_own_task(make_channel):
     assert requeue_stuck() == {"replies": 0, "payloads": 0}
 
 
-def test_channel_health_lists_each_channel_with_its_troubles(make_channel):
+def test_channel_health_lists_each_channel_with_its_troubles(make_channel, celery_worker):
     quiet = make_channel("telegram", name="Quiet bot")
     make_channel("email", name="Unused mailbox")
     broken = make_channel("sms", name="Broken gateway", settings={"stub_fail": "permanent"})
-    InboundPayload.objects.create(channel=broken, headers={}, body=b"{", status="failed",
-                                  error="not JSON: Expecting property name")
+    for _ in range(3):  # several payloads must not multiply the message counts
+        InboundPayload.objects.create(channel=broken, headers={}, body=b"{", status="failed",
+                                      error="not JSON: Expecting property name")
+    thread = receive_message(channel=broken, address="+33612345678", text="hi").message.thread
+    from inbox.actions import send_reply
+
+    reply = send_reply(thread=thread, channel=broken, author=None, text="refused")
+    wait_for(lambda: Message.objects.get(pk=reply.pk).delivery_status == "failed")
     receive_message(channel=quiet, address="42", text="hi")
     output = io.StringIO()
 
@@ -58,5 +64,6 @@ def test_channel_health_lists_each_channel_with_its_troubles(make_channel):
     lines = {line.split()[0] + " " + line.split()[1]: line for line in
              output.getvalue().splitlines()[1:]}
     assert "not JSON" in lines["Broken gateway"]
+    assert lines["Broken gateway"].split()[6:8] == ["0", "1"]  # queued, failed
     assert "never" not in lines["Quiet bot"]
     assert "never" in lines["Unused mailbox"]
