@@ -105,3 +105,28 @@ class InboundPayload(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.channel} {self.status}"
+
+
+class MailboxState(models.Model):
+    """Where the IMAP poller stands in one folder of an e-mail channel's mailbox.
+
+    IMAP gives every message a UID that only grows while the folder's UIDVALIDITY stays the
+    same; remembering the last UID stored is what makes each message fetched exactly once.
+    A new UIDVALIDITY (the folder was rebuilt) starts again from the first UID: messages
+    already received are then recognised by their Message-ID and not added twice."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="mailboxes")
+    folder = models.CharField(max_length=255, default="INBOX")
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "folder"], name="mailbox_channel_folder_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.folder} (UID {self.last_uid})"
