@@ -125,7 +125,8 @@ class MailboxState(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["channel", "folder"], name="mailbox_channel_folder_uniq")
+            models.UniqueConstraint(fields=["channel", "folder"],
+                                    name="mailbox_channel_folder_uniq")
         ]
 
     def __str__(self) -> str:

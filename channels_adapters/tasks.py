@@ -32,3 +32,31 @@ def sweep_stuck() -> dict[str, int]:
     """Re-queue what a lost broker message left behind: replies still queued and payloads
     still pending a while after they were written (Celery beat runs this every minute)."""
     return requeue_stuck()
+
+
+@shared_task(ignore_result=True)
+def poll_mailboxes() -> int:
+    """Celery beat's round: one polling task per e-mail channel with an IMAP mailbox."""
+    from .email.imap_poller import pollable_channels
+
+    channels = pollable_channels()
+    for channel in channels:
+        poll_mailbox.apply_async((channel.pk,), expires=300)
+    return len(channels)
+
+
+@shared_task
+def poll_mailbox(channel_id: int) -> dict[str, int]:
+    """Take a mailbox's new mail. An error is kept on the mailbox (see channel_health) and
+    the next round tries again; two rounds at once never take the same message."""
+    from .email.imap_poller import MailboxError, poll_channel
+    from .models import Channel
+
+    channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
+    if channel is None:
+        return {}
+    try:
+        result = poll_channel(channel)
+    except MailboxError:
+        return {"error": 1}
+    return {"fetched": result.fetched, "processed": result.processed, "failed": result.failed}

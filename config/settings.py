@@ -131,6 +131,17 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The cache holds rate-limit counters that every server process must share: Redis when
+# there is one, else the process's memory (the embedded mode runs one process).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "threadline"),
+        }
+    }
+
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -143,6 +154,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck": {"task": "channels_adapters.tasks.sweep_stuck", "schedule": 60.0},
+    # THREADLINE_IMAP_POLL_SECONDS: how often the e-mail channels' mailboxes are polled.
+    "poll-mailboxes": {"task": "channels_adapters.tasks.poll_mailboxes",
+                       "schedule": float(os.environ.get("THREADLINE_IMAP_POLL_SECONDS", "30"))},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -162,6 +176,28 @@ THREADLINE_EVENT_SETTLE_SECONDS = int(os.environ.get("THREADLINE_EVENT_SETTLE_SE
 THREADLINE_CATCH_UP_PAGE = int(os.environ.get("THREADLINE_CATCH_UP_PAGE", "1000"))
 # Longest message text accepted, in characters.
 THREADLINE_MAX_TEXT_LENGTH = int(os.environ.get("THREADLINE_MAX_TEXT_LENGTH", "65536"))
+
+# --- Mail ------------------------------------------------------------------------------
+# E-mail channels with their own SMTP settings send through them; the others, and Django's
+# own mail, go through this backend: SMTP when EMAIL_HOST is set, else the console.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "threadline@localhost")
+
+# Longest web chat message, in characters (the widget's limit; at most the one above).
+THREADLINE_WEBCHAT_MAX_TEXT_LENGTH = int(
+    os.environ.get("THREADLINE_WEBCHAT_MAX_TEXT_LENGTH", "5000")
+)
+# New web chat visitors one IP address may create per minute (offices share one address).
+THREADLINE_WEBCHAT_VISITORS_PER_MINUTE = int(
+    os.environ.get("THREADLINE_WEBCHAT_VISITORS_PER_MINUTE", "60")
+)
 
 # --- Internationalisation, static, media ----------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -1,6 +1,7 @@
 """E-mail: inbound mail (from the IMAP poller or the SMTP listener) is stored raw as a
 payload like any provider request, then read here with the standard library's ``email``
-package (``channels_adapters.email.parsing``)."""
+package (``channels_adapters.email.parsing``); replies go out over SMTP
+(``channels_adapters.email.outbound``)."""
 
 from django.conf import settings
 
@@ -24,10 +25,9 @@ class EmailAdapter(ChannelAdapter):
         return [inbound_message(parsed)]
 
     def send(self, message) -> str:
-        from .stub import StubAdapter
+        from ..email.outbound import send_email
 
-        # Outbound SMTP comes with the e-mail channel's next step; until then, the stub.
-        return StubAdapter(self.channel).send(message)
+        return send_email(message)
 
 
 def inbound_message(parsed: ParsedEmail) -> InboundMessage:
