@@ -17,15 +17,24 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from channels_adapters.webchat import routing as webchat_routing  # noqa: E402
 from inbox.routing import websocket_urlpatterns  # noqa: E402
 
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.DEBUG else django_asgi_app
 
-application = ProtocolTypeRouter(
-    {
-        "http": http_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+# Agents' sockets: only from this server's own hosts, with the session's user.
+agents_socket_app = AllowedHostsOriginValidator(
+    AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
 )
+# The chat widget's sockets come from the companies' sites: no session, and each channel's
+# own origin list is checked by the consumer.
+webchat_socket_app = URLRouter(webchat_routing.websocket_urlpatterns)
+
+
+async def websocket_app(scope, receive, send):
+    if scope["path"].startswith(webchat_routing.WEBSOCKET_PREFIX):
+        return await webchat_socket_app(scope, receive, send)
+    return await agents_socket_app(scope, receive, send)
+
+
+application = ProtocolTypeRouter({"http": http_app, "websocket": websocket_app})

@@ -14,7 +14,13 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from inbox.events import CustomerCreated, CustomersMerged, IdentityAdded, MergeUndone
+from inbox.events import (
+    ContactLeft,
+    CustomerCreated,
+    CustomersMerged,
+    IdentityAdded,
+    MergeUndone,
+)
 from inbox.models import Event, Message, Tag, Team, Thread
 from inbox.publish import record_event
 
@@ -123,6 +129,34 @@ def _existing_identity(kind: str, address: str, *, verified: bool) -> ResolvedId
     for field, value in changed.items():
         setattr(identity, field, value)
     return ResolvedIdentity(identity, identity.customer, False, False)
+
+
+def customer_note_contact(*, customer: Customer, name: str = "", email: str = "",
+                          channel=None) -> Customer:
+    """What a customer says of themselves (a chat's pre-chat form): never proof.
+
+    The e-mail goes to ``attributes["email"]``, not to an identity: it joins no one and
+    routes no mail, but ``selectors.similar_customers`` suggests the profiles that own it.
+    The name fills an empty profile name only.
+    """
+    name = (name or "").strip()[:200]
+    email = normalise_address(IdentityKind.EMAIL, email) if (email or "").strip() else ""
+    if not name and not email:
+        raise ValidationError(_("Leave a name or an e-mail address."), code="empty")
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        fields = ["updated_at"]
+        if name and not customer.name:
+            customer.name = name
+            fields.append("name")
+        if email:
+            customer.attributes = {**customer.attributes, "email": email}
+            fields.append("attributes")
+        customer.save(update_fields=fields)
+        record_event(ContactLeft(customer_id=customer.pk, name=name, email=email,
+                                 channel_id=channel.pk if channel else None),
+                     thread=customer.thread)
+    return customer
 
 
 def _lock_threads(*customers: Customer) -> dict[int, Thread]:

@@ -1,6 +1,7 @@
 """The agents' one WebSocket per tab: live events, catch-up by Event id after a reconnect,
 and the passing signals of a shared inbox (presence, who is viewing or typing where)."""
 
+import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -8,7 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from .actions.agents import presence_connect, presence_disconnect, presence_set
-from .groups import STAFF_GROUP, groups_for_user, team_group
+from .groups import STAFF_GROUP, groups_for_user, team_group, webchat_thread_group
 from .publish import serialize_event
 from .selectors import events_visible_to, threads_visible_to
 
@@ -19,6 +20,8 @@ MAX_REQUEST_CHARS = 4096
 MAX_CATCH_UP_PAGES = 10
 # What a page may tell the others about the thread it shows.
 ACTIVITIES = {"viewing", "typing", "left"}
+# How often the customer's chat widget hears that an agent is typing, at most.
+WEBCHAT_TYPING_EVERY_SECONDS = 2.0
 
 
 def _thread_team(user, thread_id: int) -> tuple[bool, int | None]:
@@ -38,6 +41,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=UNAUTHENTICATED)
             return
         self.thread_teams: dict[int, int | None] = {}
+        self.webchat_typing_at: dict[int, float] = {}
         self.joined = await database_sync_to_async(groups_for_user)(self.user)
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -124,6 +128,19 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_send(group, {"type": "inbox.signal",
                                                         "signal": signal})
+        if activity == "typing":
+            await self.tell_visitors_typing(thread_id)
+
+    async def tell_visitors_typing(self, thread_id: int):
+        """The customer's open chat widget shows "<first name> is typing…" (throttled)."""
+        now = time.monotonic()
+        if now - self.webchat_typing_at.get(thread_id, 0.0) < WEBCHAT_TYPING_EVERY_SECONDS:
+            return
+        self.webchat_typing_at[thread_id] = now
+        signal = {"type": "agent_typing", "thread_id": thread_id,
+                  "name": self.user.first_name or self.user.username}
+        await self.channel_layer.group_send(webchat_thread_group(thread_id),
+                                            {"type": "inbox.signal", "signal": signal})
 
     async def inbox_event(self, message):
         await self.send_json({"type": "event", "event": message["event"]})

@@ -35,6 +35,18 @@ class IdentityAdded(EventPayload):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ContactLeft(EventPayload):
+    """The customer typed a name or an e-mail (web chat's pre-chat form): unverified, kept
+    in the profile's attributes, where similar-customer suggestions read it."""
+
+    type: ClassVar[str] = "customer.contact_left"
+    customer_id: int
+    name: str
+    email: str
+    channel_id: int | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class MessageReceived(EventPayload):
     """A customer wrote. ``reopened`` tells whether it re-opened a resolved thread."""
 
@@ -122,6 +134,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     for cls in (
         CustomerCreated,
         IdentityAdded,
+        ContactLeft,
         MessageReceived,
         ReplyQueued,
         DeliveryChanged,

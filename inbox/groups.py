@@ -18,3 +18,8 @@ def groups_for_user(user) -> list[str]:
     if user.sees_all_teams:
         return [STAFF_GROUP, own]
     return [*(team_group(team_id) for team_id in user.teams.values_list("id", flat=True)), own]
+
+
+def webchat_thread_group(thread_id: int) -> str:
+    """The web-chat visitors of one thread: replies, agents typing, "seen" (never events)."""
+    return f"webchat.thread.{thread_id}"

@@ -8,7 +8,7 @@ current presence from the table.
 from django.db import transaction
 from django.utils import timezone
 
-from ..groups import STAFF_GROUP, team_group
+from ..groups import STAFF_GROUP, team_group, webchat_thread_group
 from ..models import AgentPresence, Thread, ThreadRead, User
 from ..publish import publish_ephemeral
 
@@ -69,11 +69,15 @@ def presence_set(*, user: User, status: str) -> AgentPresence:
 
 
 def thread_mark_read(*, user: User, thread: Thread) -> None:
-    """The agent has seen everything in the thread up to now (one upsert)."""
+    """The agent has seen everything in the thread up to now (one upsert); the customer's
+    chat widget, if open, shows "Seen"."""
+    read_at = timezone.now()
     ThreadRead.objects.bulk_create(
-        [ThreadRead(user=user, thread=thread, read_at=timezone.now())],
+        [ThreadRead(user=user, thread=thread, read_at=read_at)],
         update_conflicts=True, unique_fields=["user", "thread"], update_fields=["read_at"],
     )
+    signal = {"type": "seen", "thread_id": thread.pk, "at": read_at.isoformat()}
+    transaction.on_commit(lambda: publish_ephemeral([webchat_thread_group(thread.pk)], signal))
 
 
 def customer_typing(*, thread: Thread) -> None:
