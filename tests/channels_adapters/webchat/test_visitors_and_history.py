@@ -10,10 +10,17 @@ from channels_adapters.webchat.tokens import read_token
 from customers.models import Identity
 from inbox.actions import add_note, receive_message, send_reply
 from inbox.models import Event, Message
+from tests.helpers import wait_for
 
 from .conftest import SHOP, user_hash
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _deliveries(celery_worker):
+    """Replies are delivered by the real worker on the production stack (eagerly otherwise);
+    each test ends when it is idle."""
 
 
 @pytest.fixture
@@ -36,7 +43,9 @@ def email_exchange(mailbox, agent, address="ana@example.com"):
     thread = receive_message(channel=mailbox, address=address, verified=True,
                              display_name="Ana Morel",
                              text="My lamp arrived cracked.").message.thread
-    send_reply(thread=thread, channel=mailbox, author=agent, text="Sorry! A new one is on its way.")
+    reply = send_reply(thread=thread, channel=mailbox, author=agent,
+                       text="Sorry! A new one is on its way.")
+    wait_for(lambda: Message.objects.get(pk=reply.pk).delivery_status == "sent")
     add_note(thread=thread, author=agent, text="Internal: VIP, refund if she asks.")
     return thread
 
