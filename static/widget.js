@@ -206,7 +206,7 @@
     const query = after ? `?after=${after}&limit=100` : "?limit=30";
     let page;
     try { page = await api(`messages/${query}`, authorised()); } catch (error) { return; }
-    page.messages.forEach(addMessage);
+    page.messages.forEach((message) => addMessage(message));
     if (!after) { state.hasOlder = page.has_more; renderOlder(); }
     else if (page.has_more) loadHistory();
     state.seenAt = page.seen_at || state.seenAt;

@@ -68,8 +68,15 @@ CHANNELS = {
         settings={"imap_host": "imap.lumen-home.example", "smtp_host": "smtp.lumen-home.example"},
         secrets={"imap_password": "m4ilbox-Demo-Passw0rd", "smtp_password": "smtp-Demo-Passw0rd"},
     ),
-    "webchat": DemoChannel(ChannelKind.WEBCHAT, "Website chat", "Support",
-                           "https://www.lumen-home.example"),
+    # Try it at http://127.0.0.1:8000/webchat/<id>/demo/ (the server's own origin is allowed).
+    "webchat": DemoChannel(
+        ChannelKind.WEBCHAT, "Website chat", "Support", "https://www.lumen-home.example",
+        settings={"allowed_origins": ["http://127.0.0.1:8000", "http://localhost:8000",
+                                      "https://www.lumen-home.example"],
+                  "title": "Lumen Home", "greeting": "Hi! Questions about a lamp or an order?",
+                  "color": "#b45309"},
+        secrets={"identity_secret": "demo-identity-Secret-4f2a9c"},
+    ),
     "telegram": DemoChannel(
         ChannelKind.TELEGRAM, "Telegram bot", "Support", "@LumenHomeBot",
         secrets={"bot_token": "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"},
