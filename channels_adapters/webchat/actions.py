@@ -120,11 +120,15 @@ def visitor_mark_messages(*, scope: VisitorScope, channel: Channel, up_to,
     to message ``up_to``: their delivery status moves forward, as a provider's receipt would."""
     if isinstance(up_to, bool) or not isinstance(up_to, int) or up_to < 1:
         raise ValidationError(_("up_to must be a message id."), code="invalid_cursor")
-    behind = (Message.DeliveryStatus.SENT,) if status == Message.DeliveryStatus.DELIVERED else (
-        Message.DeliveryStatus.SENT, Message.DeliveryStatus.DELIVERED)
+    # Queued too: the adapter pushes a reply while its delivery (holding the row's lock) is
+    # not yet committed; message_update_delivery waits for that lock, then sees it sent.
+    behind = [Message.DeliveryStatus.QUEUED, Message.DeliveryStatus.SENT]
+    if status == Message.DeliveryStatus.READ:
+        behind.append(Message.DeliveryStatus.DELIVERED)
     message_ids = list(
-        visible_messages(scope).filter(channel=channel, direction=Message.Direction.OUTBOUND,
-                                       delivery_status__in=behind, pk__lte=up_to)
+        visible_messages(scope, sending=True)
+        .filter(channel=channel, direction=Message.Direction.OUTBOUND,
+                delivery_status__in=behind, pk__lte=up_to)
         .order_by("id").values_list("id", flat=True)[:200])
     for message_id in message_ids:
         message_update_delivery(message=message_id, status=status)

@@ -56,13 +56,15 @@ def visitor_scope(visitor: Visitor) -> VisitorScope:
     return VisitorScope(visitor, identity, identity.customer.thread.pk, whole_thread)
 
 
-def visible_messages(scope: VisitorScope) -> QuerySet[Message]:
+def visible_messages(scope: VisitorScope, *, sending: bool = False) -> QuerySet[Message]:
+    """The visitor's messages; with ``sending``, also the replies still being sent (the
+    widget may hold one that the adapter pushed before its "sent" was committed)."""
     if scope.thread_id is None:
         return Message.objects.none()
+    hidden = [Message.DeliveryStatus.FAILED] if sending else HIDDEN_STATUSES
     messages = (Message.objects.filter(thread_id=scope.thread_id,
                                        direction__in=SHOWN_DIRECTIONS)
-                .exclude(direction=Message.Direction.OUTBOUND,
-                         delivery_status__in=HIDDEN_STATUSES))
+                .exclude(direction=Message.Direction.OUTBOUND, delivery_status__in=hidden))
     if not scope.whole_thread:
         messages = messages.filter(identity_id=scope.identity_id)
     return messages.select_related("channel", "author")
