@@ -9,10 +9,10 @@ to be processed again with ``reprocess_payload``.
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inbox.actions import message_update_delivery, receive_message
+from inbox.actions import message_update_delivery, receive_messages
 from inbox.models import Message
 
 from .adapters.base import DeliveryUpdate, InboundMessage
@@ -41,44 +41,89 @@ def store_payload(*, channel: Channel, headers: dict[str, str], body: bytes) -> 
     return payload
 
 
-def _apply(channel: Channel, item: InboundMessage | DeliveryUpdate) -> bool:
-    """Hand one parsed item to its action; True when it was a message."""
-    if isinstance(item, DeliveryUpdate):
-        message = Message.objects.filter(channel=channel, external_id=item.external_id).first()
-        if message is not None:  # news of a message not ours, or long gone: nothing to do
-            message_update_delivery(message=message, status=item.status, error=item.error)
-        return False
-    receive_message(
-        channel=channel, address=item.address, text=item.text, html=item.html,
-        external_id=item.external_id, display_name=item.display_name, verified=item.verified,
-        metadata=item.metadata, automatic=item.automatic, attachments=item.attachments,
-    )
-    return True
-
-
 def process_payload(payload_id: int) -> InboundPayload | None:
     """Parse a stored payload and apply what it holds, all or nothing."""
+    return process_payloads([payload_id]).get(payload_id)
+
+
+def process_payloads(payload_ids: list[int]) -> dict[int, InboundPayload]:
+    """Process stored payloads together (a mailbox poll's batch): one transaction, the
+    messages of each channel received in one batch. If the batch is refused, each payload
+    is taken on its own, so one bad payload fails alone with its reason."""
     with transaction.atomic():
-        payload = (InboundPayload.objects.select_for_update(of=("self",)).select_related("channel")
-                   .filter(pk=payload_id).first())
-        if payload is None or payload.status == InboundPayload.Status.PROCESSED:
-            return payload
-        payload.attempts += 1
-        try:
-            with transaction.atomic():
-                items = adapter_for(payload.channel).parse(bytes(payload.body), payload.headers)
-                count = sum(_apply(payload.channel, item) for item in items)
-        except (ValueError, ValidationError) as error:
-            reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-            payload.status, payload.error = InboundPayload.Status.FAILED, reason[:2000]
-            logger.warning("payload %s of channel %s failed: %s", payload.pk,
-                           payload.channel_id, reason)
-        else:
-            payload.status, payload.error = InboundPayload.Status.PROCESSED, ""
-            payload.message_count, payload.processed_at = count, timezone.now()
-        payload.save(update_fields=["status", "error", "attempts", "message_count",
-                                    "processed_at"])
-    return payload
+        payloads = list(
+            InboundPayload.objects.select_for_update(of=("self",))
+            .select_related("channel__team").filter(pk__in=payload_ids).order_by("pk"))
+        todo = [payload for payload in payloads
+                if payload.status != InboundPayload.Status.PROCESSED]
+        parsed = []
+        for payload in todo:
+            payload.attempts += 1
+            try:
+                parsed.append((payload, adapter_for(payload.channel).parse(
+                    bytes(payload.body), payload.headers)))
+            except ValueError as error:
+                _failed(payload, error)
+        by_channel: dict[int, list] = {}
+        for payload, items in parsed:
+            by_channel.setdefault(payload.channel_id, []).append((payload, items))
+        for group in by_channel.values():
+            try:
+                with transaction.atomic():
+                    _apply(group)
+            except (ValueError, ValidationError, IntegrityError):
+                for payload, items in group:
+                    try:
+                        with transaction.atomic():
+                            _apply([(payload, items)])
+                    except (ValueError, ValidationError) as error:
+                        _failed(payload, error)
+        _save_outcomes(todo)
+    return {payload.pk: payload for payload in payloads}
+
+
+def _save_outcomes(payloads: list[InboundPayload]) -> None:
+    """One UPDATE per distinct outcome (a batch of mails is nearly always one)."""
+    outcomes: dict[tuple, list[int]] = {}
+    for payload in payloads:
+        key = (payload.status, payload.error, payload.attempts, payload.message_count,
+               payload.processed_at)
+        outcomes.setdefault(key, []).append(payload.pk)
+    for (status, error, attempts, count, processed_at), ids in outcomes.items():
+        InboundPayload.objects.filter(pk__in=ids).update(
+            status=status, error=error, attempts=attempts, message_count=count,
+            processed_at=processed_at)
+
+
+def _apply(group: list[tuple[InboundPayload, list]]) -> None:
+    """The messages of payloads from one channel, received together; then the delivery
+    updates. Marks the payloads processed (saved by the caller)."""
+    channel = group[0][0].channel
+    messages = [item for _, items in group for item in items
+                if isinstance(item, InboundMessage)]
+    receive_messages(channel=channel, items=messages)
+    for _, items in group:
+        for item in items:
+            if isinstance(item, DeliveryUpdate):
+                _update_delivery(channel, item)
+    now = timezone.now()
+    for payload, items in group:
+        payload.status, payload.error, payload.processed_at = (
+            InboundPayload.Status.PROCESSED, "", now)
+        payload.message_count = sum(isinstance(item, InboundMessage) for item in items)
+
+
+def _update_delivery(channel: Channel, update: DeliveryUpdate) -> None:
+    message = Message.objects.filter(channel=channel, external_id=update.external_id).first()
+    if message is not None:  # news of a message not ours, or long gone: nothing to do
+        message_update_delivery(message=message, status=update.status, error=update.error)
+
+
+def _failed(payload: InboundPayload, error: Exception) -> None:
+    reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+    payload.status, payload.error = InboundPayload.Status.FAILED, reason[:2000]
+    logger.warning("payload %s of channel %s failed: %s", payload.pk, payload.channel_id,
+                   reason)
 
 
 def reprocess_payload(*, payload: InboundPayload) -> None:

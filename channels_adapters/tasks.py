@@ -1,11 +1,12 @@
 """Celery tasks of the channels: thin, idempotent, safe to run twice."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from inbox.models import Message
 
 from .delivery import Outcome, backoff_seconds, deliver
-from .inbound import process_payload, requeue_stuck
+from .inbound import process_payload, process_payloads, requeue_stuck
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -21,10 +22,24 @@ def deliver_message(self, message_id: int) -> str:
     return outcome.value
 
 
-@shared_task(acks_late=True)
+# A deadlock or a lost connection rolls the whole transaction back: nothing was written,
+# so trying again is safe (the payloads are still pending; the sweep would find them too).
+RETRY_ON_DATABASE_ERRORS = {"autoretry_for": (OperationalError,), "retry_backoff": 1,
+                            "retry_jitter": True, "max_retries": 10}
+
+
+@shared_task(acks_late=True, **RETRY_ON_DATABASE_ERRORS)
 def process_inbound(payload_id: int) -> str:
     payload = process_payload(payload_id)
     return payload.status if payload else "missing"
+
+
+@shared_task(acks_late=True, **RETRY_ON_DATABASE_ERRORS)
+def process_inbound_batch(payload_ids: list[int]) -> dict[str, int]:
+    """A mailbox poll's batch: processed together, by whichever worker is free."""
+    payloads = process_payloads(payload_ids)
+    processed = sum(p.status == "processed" for p in payloads.values())
+    return {"processed": processed, "failed": len(payloads) - processed}
 
 
 @shared_task
@@ -56,7 +71,8 @@ def poll_mailbox(channel_id: int) -> dict[str, int]:
     if channel is None:
         return {}
     try:
-        result = poll_channel(channel)
+        # Each batch stored becomes a task: the workers parse them side by side.
+        result = poll_channel(channel, process=False)
     except MailboxError:
         return {"error": 1}
-    return {"fetched": result.fetched, "processed": result.processed, "failed": result.failed}
+    return {"fetched": result.fetched, "oversized": result.oversized}

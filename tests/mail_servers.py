@@ -146,8 +146,12 @@ class ReceivedMail:
 class _Handler:
     dovecot: Dovecot | None = None
     received: list[ReceivedMail] = field(default_factory=list)
+    # An answer to give instead of accepting mail, e.g. "550 5.1.1 No such user".
+    refuse_with: str = ""
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse_with:
+            return self.refuse_with
         raw = envelope.original_content or envelope.content
         self.received.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), raw))
         if self.dovecot is not None:
@@ -161,9 +165,9 @@ class _Handler:
 class SmtpServer:
     """aiosmtpd on loopback; ``received`` lists what it was sent, in order."""
 
-    def __init__(self, dovecot: Dovecot | None = None):
+    def __init__(self, dovecot: Dovecot | None = None, handler=None):
         self.port = free_port()
-        self.handler = _Handler(dovecot=dovecot)
+        self.handler = handler or _Handler(dovecot=dovecot)
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     @property

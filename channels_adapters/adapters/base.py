@@ -5,8 +5,10 @@ inbound request, parses a raw payload into normalised messages, and sends one ou
 message, returning the provider's id for it.
 """
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from inbox.actions.messages import Incoming
 
 if TYPE_CHECKING:
     from inbox.models import Message
@@ -23,19 +25,9 @@ class DeliveryError(Exception):
         self.transient = transient
 
 
-@dataclass(frozen=True)
-class InboundMessage:
-    """What an adapter makes of one provider message, ready for ``receive_message``."""
-
-    address: str
-    text: str = ""
-    html: str = ""
-    external_id: str | None = None
-    display_name: str = ""
-    verified: bool = False
-    automatic: bool = False
-    metadata: dict[str, Any] = field(default_factory=dict)
-    attachments: tuple = ()  # of inbox.actions.NewAttachment
+# What an adapter makes of one provider message: the inbox's own ``Incoming``, ready for
+# ``receive_messages``.
+InboundMessage = Incoming
 
 
 @dataclass(frozen=True)

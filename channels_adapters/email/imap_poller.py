@@ -19,7 +19,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from ..adapters.email import MAX_MAIL_BYTES
-from ..inbound import process_payload
+from ..inbound import process_payloads
 from ..models import Channel, ChannelKind, InboundPayload, MailboxState
 
 logger = logging.getLogger(__name__)
@@ -84,8 +84,9 @@ def connect(options: ImapSettings) -> IMAPClient:
 
 
 def poll_channel(channel: Channel, *, process: bool = True) -> PollResult:
-    """Take every new message of the channel's mailbox; ``process`` parses them right away
-    (the poller's own task), else they wait for their Celery tasks."""
+    """Take every new message of the channel's mailbox. ``process`` parses each batch here
+    and now; without it, each batch becomes a Celery task (Celery beat's polls), so that
+    several workers parse side by side. Either way a batch is stored first."""
     options = ImapSettings.of(channel)
     if options is None:
         raise MailboxError(f"{channel} has no IMAP settings.")
@@ -101,11 +102,10 @@ def poll_channel(channel: Channel, *, process: bool = True) -> PollResult:
                 _acknowledge(client, batch.uids, options)
                 if process:
                     _process(batch.payload_ids, result)
-                else:
-                    from ..tasks import process_inbound
+                elif batch.payload_ids:
+                    from ..tasks import process_inbound_batch
 
-                    for payload_id in batch.payload_ids:
-                        process_inbound.delay(payload_id)
+                    process_inbound_batch.delay(batch.payload_ids)
     except MailboxError as error:
         _record_error(state.pk, str(error))
         raise
@@ -194,8 +194,9 @@ def _acknowledge(client: IMAPClient, uids: list[int], options: ImapSettings) -> 
 
 
 def _process(payload_ids: list[int], result: PollResult) -> None:
+    payloads = process_payloads(payload_ids)
     for payload_id in payload_ids:
-        payload = process_payload(payload_id)
+        payload = payloads.get(payload_id)
         if payload is not None and payload.status == InboundPayload.Status.PROCESSED:
             result.processed += 1
         else:

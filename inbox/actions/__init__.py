@@ -2,16 +2,19 @@
 
 from .delivery import message_mark_failed, message_mark_sent, message_update_delivery, retry_message
 from .messages import (
+    Incoming,
     NewAttachment,
     Received,
     add_note,
     log_interaction,
     receive_message,
+    receive_messages,
     send_reply,
 )
 from .threads import assign_thread, change_status, snooze_thread, tag_thread
 
 __all__ = [
+    "Incoming",
     "NewAttachment",
     "Received",
     "add_note",
@@ -22,6 +25,7 @@ __all__ = [
     "message_mark_sent",
     "message_update_delivery",
     "receive_message",
+    "receive_messages",
     "retry_message",
     "send_reply",
     "snooze_thread",

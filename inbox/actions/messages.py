@@ -4,25 +4,27 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_adapters.models import Channel
-from customers.actions import identity_resolve
-from customers.addresses import normalise_phone
+from customers.actions import ResolvedIdentity, identity_resolve
+from customers.addresses import normalise_address, normalise_phone
 from customers.models import Identity
 
 from ..events import InteractionLogged, MessageReceived, NoteAdded, ReplyQueued
 from ..groups import agent_group
 from ..models import Attachment, Message, Notification, Thread, User
-from ..publish import publish_ephemeral, record_event
+from ..publish import publish_ephemeral, record_event, record_events
 from ..snapshots import message_snapshot
 from ..validation import clean_external_id, clean_html, clean_text, get_channel
-from .threads import lock_thread, record_status_change
+from .threads import lock_thread, status_change
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 MENTION = re.compile(r"(?<![\w@])@([\w.+-]{1,150})")
@@ -75,73 +77,195 @@ def _save_attachments(message: Message, attachments: Iterable[NewAttachment]) ->
         attachment.save()
 
 
-def receive_message(
-    *,
-    channel: Channel | int,
-    address: str,
-    text: str = "",
-    html: str = "",
-    external_id: str | None = None,
-    display_name: str = "",
-    verified: bool = False,
-    verified_emails: Iterable[str] = (),
-    verified_phones: Iterable[str] = (),
-    attachments: Iterable[NewAttachment] = (),
-    metadata: dict | None = None,
-    automatic: bool = False,
-) -> Received:
+@dataclass(frozen=True)
+class Incoming:
+    """One message a customer wrote, as a channel adapter reads it."""
+
+    address: str
+    text: str = ""
+    html: str = ""
+    external_id: str | None = None
+    display_name: str = ""
+    verified: bool = False
+    verified_emails: tuple[str, ...] = ()
+    verified_phones: tuple[str, ...] = ()
+    attachments: tuple[NewAttachment, ...] = ()
+    metadata: dict = field(default_factory=dict)
+    automatic: bool = False
+
+
+def receive_message(*, channel: Channel | int, address: str, **fields) -> Received:
     """A customer wrote on ``channel`` from ``address``: add it to their one thread.
 
     Idempotent on ``(channel, external_id)``: the same provider message delivered twice is
     one message. A message from a customer re-opens a resolved, pending or snoozed thread;
     an ``automatic`` one (auto-reply, bounce) is recorded but does not.
     """
-    channel = get_channel(channel)
-    external_id = clean_external_id(external_id)
-    body = _clean_body(text, html, attachments)
+    fields["metadata"] = fields.get("metadata") or {}
+    for name in ("verified_emails", "verified_phones", "attachments"):
+        fields[name] = tuple(fields.get(name) or ())
+    return receive_messages(channel=channel, items=[Incoming(address=address, **fields)])[0]
 
+
+def receive_messages(*, channel: Channel | int, items: Sequence[Incoming]) -> list[Received]:
+    """``receive_message`` for a batch from one channel (a mailbox poll, a webhook carrying
+    several messages), in one transaction and a handful of queries whatever its size: the
+    same rules, one ``Received`` per item in order. Raises before writing anything if an
+    item is invalid, so the caller can take the items one by one to find it."""
+    channel = get_channel(channel)
+    cleaned = [(item, clean_external_id(item.external_id),
+                _clean_body(item.text, item.html, item.attachments)) for item in items]
     with transaction.atomic():
+        known = _known_messages(channel, [external_id for _, external_id, _ in cleaned])
+        fresh = [(item, external_id, body) for item, external_id, body in cleaned
+                 if external_id not in known]
+        resolved = _resolve_identities(channel, [item for item, _, _ in fresh])
+        threads = _lock_threads({r.customer.pk for r in resolved.values()})
+        created = _create_messages(channel, fresh, resolved, threads, known)
+        _update_threads_and_record(channel, created, threads)
+    results = []
+    for item, external_id, _body in cleaned:
+        new = created.get(id(item))
+        if new is not None:
+            results.append(Received(new.message, created=True,
+                                    customer_created=new.customer_created))
+        else:
+            results.append(Received(known[external_id], created=False))
+    return results
+
+
+@dataclass
+class _New:
+    message: Message
+    automatic: bool
+    customer_created: bool
+
+
+def _known_messages(channel: Channel, external_ids: list[str | None]) -> dict[str, Message]:
+    wanted = [external_id for external_id in external_ids if external_id is not None]
+    if not wanted:
+        return {}
+    return {message.external_id: message for message in
+            Message.objects.filter(channel=channel, external_id__in=wanted)}
+
+
+def _resolve_identities(channel: Channel, items: list[Incoming]) -> dict[str, Any]:
+    """Each item's address → its ResolvedIdentity. Identities already known (the usual
+    case) in one query and one update; new ones (or newly verified) one by one, through
+    ``identity_resolve`` and its rules."""
+    kind = channel.identity_kind
+    addresses = {item.address: normalise_address(kind, item.address) for item in items}
+    known = {identity.address: identity for identity in Identity.objects.select_related(
+        "customer").filter(kind=kind, address__in=set(addresses.values()))}
+    resolved, seen = {}, []
+    # In address order: two batches creating the same new identities meet in the same
+    # order, one waits for the other, and they never deadlock.
+    for item in sorted(items, key=lambda item: addresses[item.address]):
+        if item.address in resolved:
+            continue
+        identity = known.get(addresses[item.address])
+        if identity is not None and (identity.verified or not item.verified):
+            resolved[item.address] = ResolvedIdentity(identity, identity.customer, False, False)
+            seen.append(identity.pk)
+        else:
+            resolved[item.address] = identity_resolve(
+                kind=kind, address=item.address, display_name=item.display_name,
+                verified=item.verified, verified_emails=item.verified_emails,
+                verified_phones=item.verified_phones, team=channel.team,
+            )
+    if seen:
+        Identity.objects.filter(pk__in=sorted(seen)).update(last_seen_at=timezone.now())
+    return resolved
+
+
+def _lock_threads(customer_ids: set[int]) -> dict[int, Thread]:
+    """The customers' threads under row locks, taken in id order (no deadlock between two
+    batches)."""
+    threads = (Thread.objects.select_for_update(of=("self",)).select_related("customer")
+               .filter(customer_id__in=customer_ids).order_by("pk"))
+    return {thread.customer_id: thread for thread in threads}
+
+
+def _create_messages(channel, fresh, resolved, threads, known) -> dict[int, _New]:
+    """The new messages, by ``id()`` of their item; an id twice in the batch is one message
+    (the later ones are added to ``known``)."""
+    pending: list[tuple[Incoming, Message, _Body]] = []
+    by_external_id: dict[str, Incoming] = {}
+    duplicates: list[tuple[Incoming, str]] = []
+    for item, external_id, body in fresh:
+        if external_id is not None and external_id in by_external_id:
+            duplicates.append((item, external_id))
+            continue
         if external_id is not None:
-            duplicate = Message.objects.filter(channel=channel, external_id=external_id).first()
-            if duplicate is not None:
-                return Received(duplicate, created=False)
-        resolved = identity_resolve(
-            kind=channel.identity_kind, address=address, display_name=display_name,
-            verified=verified, verified_emails=verified_emails, verified_phones=verified_phones,
-            team=channel.team,
-        )
-        thread = lock_thread(resolved.customer.thread)
+            by_external_id[external_id] = item
+        identity = resolved[item.address]
+        pending.append((item, Message(
+            thread=threads[identity.customer.pk], channel=channel, identity=identity.identity,
+            direction=Message.Direction.INBOUND, text=body.text, html=body.html,
+            external_id=external_id,
+            metadata={**item.metadata, **({"automatic": True} if item.automatic else {})},
+        ), body))
+    try:
+        with transaction.atomic():
+            Message.objects.bulk_create([message for _, message, _ in pending])
+    except IntegrityError:
+        # Some of them were stored meanwhile by a concurrent delivery: one by one.
+        pending = _create_one_by_one(channel, pending, known)
+    created = {}
+    for item, message, body in pending:
+        _save_attachments(message, body.attachments)
+        created[id(item)] = _New(message, item.automatic,
+                                 resolved[item.address].customer_created)
+    for _item, external_id in duplicates:
+        known[external_id] = created[id(by_external_id[external_id])].message
+    return created
+
+
+def _create_one_by_one(channel, pending, known):
+    stored = []
+    for item, message, body in pending:
         try:
             with transaction.atomic():
-                message = Message.objects.create(
-                    thread=thread, channel=channel, identity=resolved.identity,
-                    direction=Message.Direction.INBOUND, text=body.text, html=body.html,
-                    external_id=external_id,
-                    metadata={**(metadata or {}), **({"automatic": True} if automatic else {})},
-                )
+                message.save(force_insert=True)
         except IntegrityError:
-            # The same provider message, stored meanwhile by a concurrent delivery.
-            duplicate = Message.objects.filter(channel=channel, external_id=external_id).first()
+            duplicate = Message.objects.filter(
+                channel=channel, external_id=message.external_id).first()
             if duplicate is None:
                 raise
-            return Received(duplicate, created=False)
-        _save_attachments(message, body.attachments)
+            known[message.external_id] = duplicate
+            continue
+        stored.append((item, message, body))
+    return stored
 
+
+def _update_threads_and_record(channel, created: dict[int, _New], threads) -> None:
+    """Each thread's activity, re-opening, team; a MessageReceived per message (and the
+    status change it caused), in the order received."""
+    by_thread: dict[int, Thread] = {}
+    entries = []
+    prefetch_related_objects([new.message for new in created.values()], "attachments")
+    for new in created.values():
+        message = new.message
+        thread = threads[message.thread.customer_id]
         previous_status = thread.status
-        reopened = not automatic and previous_status != Thread.Status.OPEN
+        reopened = not new.automatic and previous_status != Thread.Status.OPEN
         thread.last_activity_at = message.created_at
-        if not automatic:
+        if not new.automatic:
             thread.last_inbound_at = message.created_at
         if thread.team_id is None:
             thread.team = channel.team
         if reopened:
             thread.status, thread.snoozed_until = Thread.Status.OPEN, None
-        thread.save()
-        record_event(MessageReceived(message=message_snapshot(message), reopened=reopened),
-                     thread=thread)
+        by_thread[thread.pk] = thread
+        entries.append((MessageReceived(message=message_snapshot(message), reopened=reopened),
+                        thread))
         if reopened:
-            record_status_change(thread, previous_status=previous_status, actor=None)
-    return Received(message, created=True, customer_created=resolved.customer_created)
+            entries.append((status_change(thread, previous_status=previous_status), thread))
+    for thread in by_thread.values():  # one UPDATE each: bulk_update's CASE costs more
+        Thread.objects.filter(pk=thread.pk).update(
+            last_activity_at=thread.last_activity_at, last_inbound_at=thread.last_inbound_at,
+            team=thread.team_id, status=thread.status, snoozed_until=thread.snoozed_until)
+    record_events(entries)
 
 
 def _reply_identity(thread: Thread, channel: Channel) -> Identity:

@@ -28,16 +28,17 @@ def lock_thread(thread: Thread | int) -> Thread:
                               code="unknown_thread") from None
 
 
-def record_status_change(thread: Thread, *, previous_status: str, actor) -> None:
-    record_event(
-        ThreadStatusChanged(
-            status=thread.status,
-            previous_status=previous_status,
-            snoozed_until=thread.snoozed_until.isoformat() if thread.snoozed_until else None,
-        ),
-        thread=thread,
-        actor=actor,
+def status_change(thread: Thread, *, previous_status: str) -> ThreadStatusChanged:
+    return ThreadStatusChanged(
+        status=thread.status,
+        previous_status=previous_status,
+        snoozed_until=thread.snoozed_until.isoformat() if thread.snoozed_until else None,
     )
+
+
+def record_status_change(thread: Thread, *, previous_status: str, actor) -> None:
+    record_event(status_change(thread, previous_status=previous_status), thread=thread,
+                 actor=actor)
 
 
 @transaction.atomic

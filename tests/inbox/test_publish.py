@@ -20,12 +20,23 @@ from inbox.models import Event
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def _listen(*groups):
-    channel_layer = get_channel_layer()
-    channel_name = await channel_layer.new_channel()
-    for group in groups:
-        await channel_layer.group_add(group, channel_name)
-    return channel_layer, channel_name
+@pytest.fixture
+async def _listen():
+    """Listen to groups for the test; the listeners leave their groups at its end, so that
+    no later test's events pile up for a channel nobody reads."""
+    joined = []
+
+    async def listen(*groups):
+        channel_layer = get_channel_layer()
+        channel_name = await channel_layer.new_channel()
+        for group in groups:
+            await channel_layer.group_add(group, channel_name)
+            joined.append((channel_layer, group, channel_name))
+        return channel_layer, channel_name
+
+    yield listen
+    for channel_layer, group, channel_name in joined:
+        await channel_layer.group_discard(group, channel_name)
 
 
 async def _next(channel_layer, channel_name, timeout=5):
@@ -37,7 +48,8 @@ async def _nothing_arrives(channel_layer, channel_name):
         await asyncio.wait_for(channel_layer.receive(channel_name), 0.5)
 
 
-async def test_an_inbound_message_is_published_to_its_team_and_to_staff(make_channel, team):
+async def test_an_inbound_message_is_published_to_its_team_and_to_staff(make_channel, team,
+                                                                       _listen):
     channel = await sync_to_async(make_channel)("telegram")
     team_layer, team_listener = await _listen(team_group(team.pk))
     staff_layer, staff_listener = await _listen(STAFF_GROUP)
@@ -62,7 +74,7 @@ async def test_an_inbound_message_is_published_to_its_team_and_to_staff(make_cha
     assert types == stored
 
 
-async def test_an_agent_of_another_team_receives_nothing(make_channel, other_team):
+async def test_an_agent_of_another_team_receives_nothing(make_channel, other_team, _listen):
     channel = await sync_to_async(make_channel)("email")
     channel_layer, listener = await _listen(team_group(other_team.pk))
 
@@ -72,7 +84,7 @@ async def test_an_agent_of_another_team_receives_nothing(make_channel, other_tea
     await _nothing_arrives(channel_layer, listener)
 
 
-async def test_a_rolled_back_change_publishes_nothing(make_channel, team):
+async def test_a_rolled_back_change_publishes_nothing(make_channel, team, _listen):
     channel = await sync_to_async(make_channel)("email")
     received = await sync_to_async(receive_message)(channel=channel, address="c@example.com",
                                                     text="Hi")

@@ -12,7 +12,7 @@ from channels_adapters.email import imap_poller
 from channels_adapters.email.imap_poller import MailboxError, poll_channel
 from channels_adapters.models import InboundPayload, MailboxState
 from inbox.models import Message
-from tests.helpers import needs_postgresql
+from tests.helpers import needs_postgresql, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,15 +80,17 @@ def test_messages_already_seen_by_someone_are_still_taken(imap_channel, dovecot,
     assert poll_channel(imap_channel).fetched == 1
 
 
-def test_stored_mail_not_yet_processed_is_not_fetched_again(imap_channel, dovecot,
-                                                              mailbox_user):
-    """The UID moves forward in the same commit as the payloads: stored means taken."""
+def test_stored_mail_is_not_fetched_again_while_a_worker_processes_it(
+        imap_channel, dovecot, mailbox_user, celery_worker):
+    """The UID moves forward in the same commit as the payloads: stored means taken. (The
+    batch is a Celery task here, as in Celery beat's polls.)"""
     dovecot.deliver(mailbox_user, mail())
     first = poll_channel(imap_channel, process=False)
 
     assert first.fetched == 1
     assert poll_channel(imap_channel).fetched == 0
     assert InboundPayload.objects.filter(channel=imap_channel).count() == 1
+    wait_for(lambda: Message.objects.filter(channel=imap_channel).count() == 1, timeout=30)
 
 
 def test_a_new_uidvalidity_fetches_again_but_adds_nothing_twice(imap_channel, dovecot,
