@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run serve migrate demo test browser lint worker beat clean
+.PHONY: install run serve migrate demo test browser mailserver lint worker beat smtp clean
 
 install: $(STAMP)
 
@@ -34,7 +34,7 @@ run: demo
 	@echo
 	DEBUG=$${DEBUG:-1} $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
-test: install browser
+test: install browser mailserver
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser tests drive Debian's Chromium through Playwright (Playwright's own browser
@@ -45,6 +45,14 @@ browser:
 	@test -x $(CHROMIUM) || { apt-get update -qq \
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# The e-mail tests run a real Dovecot IMAP server (started by the tests on a free port, with
+# a configuration of their own): install it when it is missing.
+DOVECOT := /usr/sbin/dovecot
+
+mailserver:
+	@test -x $(DOVECOT) || { apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd; }
+
 lint: install
 	$(BIN)/ruff check .
 
@@ -54,6 +62,10 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A config beat -l info
+
+# Receive forwarded mail for the e-mail channels over SMTP (SMTP_PORT, default 2525).
+smtp: install
+	$(BIN)/python manage.py smtp_listen --host $(HOST) --port $${SMTP_PORT:-2525}
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media .pytest_cache

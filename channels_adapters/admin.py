@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .inbound import reprocess_payload
-from .models import Channel, InboundPayload
+from .models import Channel, InboundPayload, MailboxState
 
 
 class ChannelForm(forms.ModelForm):
@@ -40,9 +40,25 @@ class ChannelForm(forms.ModelForm):
         return super().save(commit)
 
 
+class MailboxStateInline(admin.TabularInline):
+    """Where the IMAP poller stands in each folder, and its last error. Read-only: the
+    poller moves it; deleting a row makes the next poll take the whole folder again (the
+    Message-IDs keep that from adding anything twice)."""
+
+    model = MailboxState
+    extra = 0
+    fields = readonly_fields = ["folder", "uidvalidity", "last_uid", "last_poll_at",
+                                "last_error", "last_error_at"]
+    verbose_name_plural = _("IMAP mailbox")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
     form = ChannelForm
+    inlines = [MailboxStateInline]
     list_display = ["name", "kind", "team", "address", "is_active", "created_at"]
     list_filter = ["kind", "team", "is_active"]
     search_fields = ["name", "address"]

@@ -19,6 +19,7 @@ MESSAGE_TYPE = "webchat.message"
 
 class WebchatAdapter(ChannelAdapter):
     def send(self, message) -> str:
+        from ..webchat.email_fallback import email_if_away
         from ..webchat.selectors import visitor_message
 
         channel_layer = get_channel_layer()
@@ -31,6 +32,7 @@ class WebchatAdapter(ChannelAdapter):
             except Exception as error:  # the layer (Redis) is down: try again later
                 raise DeliveryError(f"The channel layer is unavailable: {error}",
                                     transient=True) from error
+        email_if_away(message)  # the visitor is gone: the reply follows them by e-mail
         return f"webchat:{message.pk}"
 
     def verify(self, headers, body) -> bool:

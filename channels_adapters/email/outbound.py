@@ -46,7 +46,7 @@ def build_email(message: Message, *, connection=None) -> EmailMultiAlternatives:
 def send_email(message: Message) -> str:
     """Send ``message``; its Message-ID (with <>) is the provider id."""
     channel = message.channel
-    mail = build_email(message, connection=_connection(channel))
+    mail = build_email(message, connection=connection_for(channel))
     try:
         mail.send()
     except smtplib.SMTPResponseException as error:  # the server answered with a code
@@ -70,7 +70,7 @@ def send_email(message: Message) -> str:
     return mail.extra_headers["Message-ID"]
 
 
-def _connection(channel):
+def connection_for(channel):
     options = channel.settings or {}
     if not options.get("smtp_host"):
         return get_connection(fail_silently=False)

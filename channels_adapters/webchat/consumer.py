@@ -18,6 +18,7 @@ from inbox.models import Message
 
 from ..models import Channel, ChannelKind
 from . import actions, selectors
+from .email_fallback import widget_closed, widget_opened
 from .guards import messages_per_minute, origin_allowed, within_rate
 from .tokens import BadToken, read_token
 
@@ -65,6 +66,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.thread_group:
             await self.channel_layer.group_discard(self.thread_group, self.channel_name)
+        if getattr(self, "open_as", None):
+            await widget_closed(self.open_as)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if self.channel is None:
@@ -112,6 +115,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             await self.refuse(BAD_TOKEN, "bad_token", str(error))
             return
         await self.load_scope(visitor)
+        if getattr(self, "open_as", None) is None:  # counted once per socket
+            self.open_as = visitor.address
+            await widget_opened(visitor.address)
         welcome = await database_sync_to_async(self.welcome)()
         await self.send_json(welcome)
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 
-from channels_adapters.models import Channel, InboundPayload
+from channels_adapters.models import Channel, InboundPayload, MailboxState
 from inbox.models import Message
 
 
@@ -31,12 +31,16 @@ class Command(BaseCommand):
             payload_error=_latest(failed_payloads, "error"),
             payload_error_at=_latest(failed_payloads, "received_at"),
             delivery_error=_latest(failed_messages, "delivery_error"),
+            mailbox_error=_latest(MailboxState.objects.exclude(last_error="")
+                                  .order_by("-last_error_at"), "last_error"),
         ).order_by("kind", "name")
         self.stdout.write(f"{'channel':<32} {'kind':<10} {'active':<6} {'last inbound':<17} "
                           f"{'queued':>6} {'failed':>6}  last error")
         for channel in channels:
             last = max(filter(None, [channel.last_payload, channel.last_inbound]), default=None)
-            if channel.payload_error:
+            if channel.mailbox_error:  # the mailbox cannot be read: nothing comes in
+                error = f"mailbox: {channel.mailbox_error}"
+            elif channel.payload_error:
                 error = f"{channel.payload_error_at:%Y-%m-%d %H:%M} {channel.payload_error}"
             else:
                 error = channel.delivery_error or ""

@@ -3,9 +3,11 @@ marked seen, and a bad message never stops the others."""
 
 import threading
 from email.message import EmailMessage
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from imapclient import IMAPClient
 
 from channels_adapters.email import imap_poller
@@ -57,6 +59,15 @@ def test_new_mail_lands_in_the_senders_thread_and_is_marked_seen(imap_channel, d
     assert unseen(dovecot, mailbox_user) == []
     state = MailboxState.objects.get(channel=imap_channel)
     assert state.last_uid == 2 and state.uidvalidity and state.last_poll_at
+
+
+def test_the_poll_mail_command_takes_the_new_mail(imap_channel, dovecot, mailbox_user):
+    dovecot.deliver(mailbox_user, mail())
+    out = StringIO()
+
+    call_command("poll_mail", channel=imap_channel.pk, stdout=out)
+
+    assert "1 new, 1 processed, 0 failed" in out.getvalue()
 
 
 def test_a_second_poll_takes_only_what_is_new(imap_channel, dovecot, mailbox_user):
@@ -170,7 +181,10 @@ def test_a_wrong_password_is_kept_as_the_mailboxs_error_without_the_password(
 
     state = MailboxState.objects.get(channel=imap_channel)
     assert "cannot log in" in state.last_error and state.last_error_at
-    assert "wrong-password-123" not in state.last_error + caplog.text
+    health = StringIO()
+    call_command("channel_health", stdout=health)
+    assert "mailbox: cannot log in" in health.getvalue()
+    assert "wrong-password-123" not in state.last_error + caplog.text + health.getvalue()
 
 
 def test_an_unreachable_server_is_an_error_not_a_crash(imap_channel):
