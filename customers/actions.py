@@ -22,7 +22,7 @@ from inbox.events import (
     MergeUndone,
 )
 from inbox.models import Event, Message, Tag, Team, Thread
-from inbox.publish import record_event
+from inbox.publish import record_event, record_events
 
 from .addresses import PHONE_KINDS, IdentityKind, normalise_address
 from .models import Customer, CustomerMerge, Identity
@@ -114,6 +114,123 @@ def identity_resolve(
             raise
         return existing
     return ResolvedIdentity(identity, customer, customer_created, identity_created=True)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who a message says it is from, for ``identities_resolve``."""
+
+    address: str
+    display_name: str = ""
+    verified: bool = False
+    verified_emails: tuple[str, ...] = ()
+    verified_phones: tuple[str, ...] = ()
+
+
+def identities_resolve(*, kind: str, claims: list[Claim],
+                       team: Team | None = None) -> dict[str, ResolvedIdentity]:
+    """``identity_resolve`` for a batch (a mailbox poll's senders), by each claim's address,
+    with the same rules, in a handful of queries: the identities already known in one, the
+    new customers, threads and identities in one insert each. Claims whose verified e-mail
+    or phone joins an existing customer, or that upgrade an identity to verified, go one by
+    one; so does everything if a concurrent transaction created one of the identities."""
+    normalised = {claim.address: normalise_address(kind, claim.address) for claim in claims}
+    known = {identity.address: identity for identity in Identity.objects.select_related(
+        "customer").filter(kind=kind, address__in=set(normalised.values()))}
+    resolved: dict[str, ResolvedIdentity] = {}
+    seen, fresh = [], {}
+    for claim in claims:
+        if claim.address in resolved or normalised[claim.address] in fresh:
+            continue
+        identity = known.get(normalised[claim.address])
+        if identity is not None and (identity.verified or not claim.verified):
+            resolved[claim.address] = ResolvedIdentity(identity, identity.customer, False, False)
+            seen.append(identity.pk)
+        elif identity is None:
+            fresh[normalised[claim.address]] = claim
+    if seen:
+        Identity.objects.filter(pk__in=sorted(seen)).update(last_seen_at=timezone.now())
+    one_by_one = [claim for claim in claims if claim.address not in resolved
+                  and normalised[claim.address] not in fresh]
+    one_by_one += _joining_claims(kind, fresh, normalised)
+    created = _create_customers(kind, fresh, team)
+    if created is None:  # a concurrent transaction made one of them: the careful way
+        one_by_one += list(fresh.values())
+    else:
+        resolved.update(created)
+    # In address order: two batches creating the same identities wait for one another in
+    # the same order, and never deadlock.
+    for claim in sorted(one_by_one, key=lambda claim: normalised[claim.address]):
+        if claim.address not in resolved:
+            resolved[claim.address] = identity_resolve(
+                kind=kind, address=claim.address, display_name=claim.display_name,
+                verified=claim.verified, verified_emails=claim.verified_emails,
+                verified_phones=claim.verified_phones, team=team)
+    for claim in claims:  # the same address written two ways
+        resolved.setdefault(claim.address, next(
+            r for a, r in resolved.items() if normalised.get(a) == normalised[claim.address]))
+    return resolved
+
+
+def _verified_contacts(kind: str, claim: Claim, address: str) -> tuple[set[str], set[str]]:
+    emails = {normalise_address(IdentityKind.EMAIL, email) for email in claim.verified_emails}
+    phones = {normalise_address(IdentityKind.PHONE, phone) for phone in claim.verified_phones}
+    if claim.verified and kind == IdentityKind.EMAIL:
+        emails.add(address)
+    if claim.verified and kind in PHONE_KINDS:
+        phones.add(address)
+    return emails, phones
+
+
+def _joining_claims(kind: str, fresh: dict[str, Claim], normalised) -> list[Claim]:
+    """Take out of ``fresh`` the claims whose verified contacts match an existing verified
+    identity (they join its customer, through ``identity_resolve``): one query for all."""
+    contacts = {address: _verified_contacts(kind, claim, address)
+                for address, claim in fresh.items()}
+    emails = set().union(*(e for e, _ in contacts.values()))
+    phones = set().union(*(p for _, p in contacts.values()))
+    if not emails and not phones:
+        return []
+    owned = set(Identity.objects.filter(verified=True).filter(
+        Q(kind=IdentityKind.EMAIL, address__in=emails)
+        | Q(kind__in=PHONE_KINDS, address__in=phones)).values_list("address", flat=True))
+    joining = [address for address, (e, p) in contacts.items() if owned & (e | p)]
+    return [fresh.pop(address) for address in joining]
+
+
+def _create_customers(kind: str, fresh: dict[str, Claim],
+                      team: Team | None) -> dict[str, ResolvedIdentity] | None:
+    """A new customer, thread and identity for each claim, in one insert each; None if a
+    concurrent transaction created one of the identities first (nothing is written)."""
+    if not fresh:
+        return {}
+    fresh = dict(sorted(fresh.items()))  # inserted in address order: see identities_resolve
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            customers = Customer.objects.bulk_create(
+                [Customer(name=claim.display_name.strip()[:200]) for claim in fresh.values()])
+            threads = Thread.objects.bulk_create(
+                [Thread(customer=customer, team=team, last_activity_at=now)
+                 for customer in customers])
+            identities = Identity.objects.bulk_create([
+                Identity(customer=customer, kind=kind, address=address,
+                         display_name=claim.display_name.strip()[:200],
+                         verified=claim.verified, last_seen_at=now)
+                for customer, (address, claim) in zip(customers, fresh.items(), strict=True)])
+    except IntegrityError:
+        return None
+    entries = []
+    for customer, thread, identity in zip(customers, threads, identities, strict=True):
+        customer.thread = thread
+        entries.append((CustomerCreated(customer_id=customer.pk, name=customer.name), thread))
+        entries.append((IdentityAdded(identity_id=identity.pk, kind=kind,
+                                      address=identity.address, verified=identity.verified),
+                        thread))
+    record_events(entries)
+    return {claim.address: ResolvedIdentity(identity, customer, True, True)
+            for claim, customer, identity in zip(fresh.values(), customers, identities,
+                                                 strict=True)}
 
 
 def _existing_identity(kind: str, address: str, *, verified: bool) -> ResolvedIdentity | None:

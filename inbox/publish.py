@@ -6,6 +6,7 @@ the Event table by id.
 """
 
 import asyncio
+import atexit
 import logging
 import os
 import threading
@@ -101,51 +102,96 @@ def send_to_groups(groups: list[str], message: dict[str, Any], *, what: str) -> 
 
 def _send(sends: list[tuple[list[str], dict[str, Any], str]]) -> None:
     """Each message to its groups, one message after the other (each group hears them in
-    order), in one trip to the channel layer's loop."""
+    order). With Redis, handed to this process's publisher loop without waiting (see
+    ``_PublisherLoop``); with the in-memory layer, sent at once."""
     channel_layer = get_channel_layer()
     if channel_layer is None or not sends:
         return
+    if isinstance(channel_layer, InMemoryChannelLayer):
+        # Its queues belong to the server's own loop: async_to_sync runs there.
+        try:
+            async_to_sync(_send_all)(channel_layer, sends)
+        except Exception:
+            logger.exception("could not publish %s", ", ".join(what for _, _, what in sends))
+    else:
+        _publisher_loop.submit(channel_layer, sends)
 
-    async def send_all():
-        for groups, message, what in sends:
-            results = await asyncio.gather(
-                *(channel_layer.group_send(group, message) for group in groups),
-                return_exceptions=True)
-            for group, result in zip(groups, results, strict=True):
-                if isinstance(result, BaseException):
-                    logger.error("could not publish %s to %s: %r", what, group, result)
 
-    try:
-        if isinstance(channel_layer, InMemoryChannelLayer):
-            # Its queues belong to the server's own loop: async_to_sync runs there.
-            async_to_sync(send_all)()
-        else:
-            _publisher_loop.run(send_all())
-    except Exception:
-        logger.exception("could not publish %s", ", ".join(what for _, _, what in sends))
+async def _send_all(channel_layer, sends) -> None:
+    for groups, message, what in sends:
+        results = await asyncio.gather(
+            *(channel_layer.group_send(group, message) for group in groups),
+            return_exceptions=True)
+        for group, result in zip(groups, results, strict=True):
+            if isinstance(result, BaseException):
+                logger.error("could not publish %s to %s: %r", what, group, result)
 
 
 class _PublisherLoop:
-    """One event loop per process, in a thread of its own, for publishing from synchronous
-    code (Celery workers, the mail poller, commands). ``async_to_sync`` outside a server
-    starts a new loop per call, and channels-redis opens new connections for each new loop:
-    about 8 ms per event. This loop keeps its connections (about 0.5 ms per event)."""
+    """One event loop per process, in a thread of its own, that rings the channel layer for
+    synchronous code (Celery workers, the mail poller, request threads).
+
+    ``async_to_sync`` outside a server starts a new loop per call, and channels-redis opens
+    new connections for each new loop: about 8 ms per event. This loop keeps its
+    connections, and the caller does not wait: it queues what to send (in commit order, sent
+    one after the other, so each group hears them in order) and goes on. The channel layer
+    is only a doorbell — clients catch up from the Event table — so a publication still
+    queued when the process dies is a doorbell not rung, nothing more; ``flush`` waits for
+    the queue at exit and in tests.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._queue: asyncio.Queue | None = None
         self._pid = 0
 
-    def run(self, coroutine, timeout: float = 10.0):
-        return asyncio.run_coroutine_threadsafe(coroutine, self._running_loop()).result(timeout)
+    def submit(self, channel_layer, sends) -> None:
+        loop = self._running_loop()
+        loop.call_soon_threadsafe(self._queue.put_nowait, (channel_layer, sends))
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until everything queued so far is sent."""
+        if self._loop is None or self._pid != os.getpid():
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self._queue.join(), self._loop).result(timeout)
+        except Exception:  # noqa: BLE001 - a doorbell: never block an exit for long
+            logger.warning("some publications were still queued after %s s", timeout)
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None or self._pid != os.getpid():  # a forked child starts anew
-                self._loop, self._pid = asyncio.new_event_loop(), os.getpid()
-                threading.Thread(target=self._loop.run_forever, name="channel-layer-publisher",
-                                 daemon=True).start()
+                loop, ready = asyncio.new_event_loop(), threading.Event()
+                threading.Thread(target=self._run, args=(loop, ready),
+                                 name="channel-layer-publisher", daemon=True).start()
+                ready.wait()
+                self._loop, self._pid = loop, os.getpid()
             return self._loop
+
+    def _run(self, loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        self._queue = asyncio.Queue()
+        loop.create_task(self._drain())
+        loop.call_soon(ready.set)
+        loop.run_forever()
+
+    async def _drain(self) -> None:
+        while True:
+            channel_layer, sends = await self._queue.get()
+            try:
+                await _send_all(channel_layer, sends)
+            except Exception:
+                logger.exception("could not publish %s",
+                                 ", ".join(what for _, _, what in sends))
+            finally:
+                self._queue.task_done()
 
 
 _publisher_loop = _PublisherLoop()
+atexit.register(_publisher_loop.flush)
+
+
+def flush_publications(timeout: float = 5.0) -> None:
+    """Wait until this process's queued publications are sent (tests, commands)."""
+    _publisher_loop.flush(timeout)

@@ -117,6 +117,8 @@ def channel_form(channel: Channel, *, new_secrets: str) -> dict[str, str]:
         "team": str(channel.team_id), "kind": channel.kind, "name": channel.name,
         "address": channel.address, "settings": json.dumps(channel.settings),
         "is_active": "on", "new_secrets": new_secrets, "_save": "Save",
+        # the (read-only) IMAP mailbox inline's management form
+        "mailboxes-TOTAL_FORMS": "0", "mailboxes-INITIAL_FORMS": "0",
     }
 
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_adapters.models import Channel
-from customers.actions import ResolvedIdentity, identity_resolve
-from customers.addresses import normalise_address, normalise_phone
+from customers.actions import Claim, identities_resolve
+from customers.addresses import normalise_phone
 from customers.models import Identity
 
 from ..events import InteractionLogged, MessageReceived, NoteAdded, ReplyQueued
@@ -109,9 +109,10 @@ def receive_message(*, channel: Channel | int, address: str, **fields) -> Receiv
 
 def receive_messages(*, channel: Channel | int, items: Sequence[Incoming]) -> list[Received]:
     """``receive_message`` for a batch from one channel (a mailbox poll, a webhook carrying
-    several messages), in one transaction and a handful of queries whatever its size: the
-    same rules, one ``Received`` per item in order. Raises before writing anything if an
-    item is invalid, so the caller can take the items one by one to find it."""
+    several messages), in one transaction and a handful of queries (plus one UPDATE per
+    thread it touches): the same rules, one ``Received`` per item in order. Raises before
+    writing anything if an item is invalid, so the caller can take the items one by one to
+    find it."""
     channel = get_channel(channel)
     cleaned = [(item, clean_external_id(item.external_id),
                 _clean_body(item.text, item.html, item.attachments)) for item in items]
@@ -150,32 +151,12 @@ def _known_messages(channel: Channel, external_ids: list[str | None]) -> dict[st
 
 
 def _resolve_identities(channel: Channel, items: list[Incoming]) -> dict[str, Any]:
-    """Each item's address → its ResolvedIdentity. Identities already known (the usual
-    case) in one query and one update; new ones (or newly verified) one by one, through
-    ``identity_resolve`` and its rules."""
-    kind = channel.identity_kind
-    addresses = {item.address: normalise_address(kind, item.address) for item in items}
-    known = {identity.address: identity for identity in Identity.objects.select_related(
-        "customer").filter(kind=kind, address__in=set(addresses.values()))}
-    resolved, seen = {}, []
-    # In address order: two batches creating the same new identities meet in the same
-    # order, one waits for the other, and they never deadlock.
-    for item in sorted(items, key=lambda item: addresses[item.address]):
-        if item.address in resolved:
-            continue
-        identity = known.get(addresses[item.address])
-        if identity is not None and (identity.verified or not item.verified):
-            resolved[item.address] = ResolvedIdentity(identity, identity.customer, False, False)
-            seen.append(identity.pk)
-        else:
-            resolved[item.address] = identity_resolve(
-                kind=kind, address=item.address, display_name=item.display_name,
-                verified=item.verified, verified_emails=item.verified_emails,
-                verified_phones=item.verified_phones, team=channel.team,
-            )
-    if seen:
-        Identity.objects.filter(pk__in=sorted(seen)).update(last_seen_at=timezone.now())
-    return resolved
+    """Each item's address → its ResolvedIdentity, for the batch at once."""
+    return identities_resolve(kind=channel.identity_kind, team=channel.team, claims=[
+        Claim(address=item.address, display_name=item.display_name, verified=item.verified,
+              verified_emails=tuple(item.verified_emails),
+              verified_phones=tuple(item.verified_phones))
+        for item in items])
 
 
 def _lock_threads(customer_ids: set[int]) -> dict[int, Thread]:

@@ -16,6 +16,7 @@ from inbox.actions import add_note, receive_message
 from inbox.events import parse_payload
 from inbox.groups import STAFF_GROUP, team_group
 from inbox.models import Event
+from inbox.publish import flush_publications
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,6 +89,7 @@ async def test_a_rolled_back_change_publishes_nothing(make_channel, team, _liste
     channel = await sync_to_async(make_channel)("email")
     received = await sync_to_async(receive_message)(channel=channel, address="c@example.com",
                                                     text="Hi")
+    await sync_to_async(flush_publications)()  # the customer's first events are sent
     channel_layer, listener = await _listen(team_group(team.pk))
 
     def note_then_fail():
