@@ -289,3 +289,23 @@ def test_the_composer_never_offers_another_teams_channel(logged_in, channel, for
 
     assert foreign_channel not in page.context["channels"]
     assert channel in page.context["channels"]
+
+
+def test_a_mail_shows_its_new_part_with_the_quoted_history_and_html_folded(
+        logged_in, make_channel, settings, tmp_path):
+    from pathlib import Path
+
+    from channels_adapters.inbound import process_payload, store_payload
+
+    settings.MEDIA_ROOT = tmp_path
+    mailbox = make_channel("email", name="Support mailbox", address="support@example.com")
+    raw = (Path(__file__).parent.parent / "channels_adapters/email/fixtures/gmail_reply.eml")
+    payload = store_payload(channel=mailbox, headers={}, body=raw.read_bytes())
+    process_payload(payload.pk)
+    message = Message.objects.get(channel=mailbox)
+
+    page = logged_in.get(reverse("inbox:thread", args=[message.thread_id])).content.decode()
+
+    assert "The parcel is still not here." in message.text
+    assert page.index("The parcel is still not here.") < page.index("Show quoted")
+    assert "Show as sent (HTML)" in page
