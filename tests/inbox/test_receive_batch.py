@@ -13,11 +13,6 @@ from inbox.models import Event, Message, Thread
 from tests.helpers import needs_postgresql
 
 
-def events_of(thread_id: int) -> list[str]:
-    return list(Event.objects.filter(thread_id=thread_id).order_by("id")
-                .values_list("type", flat=True))
-
-
 @pytest.mark.django_db
 def test_a_batch_follows_the_rules_of_one_message_at_a_time(make_channel):
     channel = make_channel("email")
