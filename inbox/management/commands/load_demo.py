@@ -65,7 +65,8 @@ class DemoChannel:
 CHANNELS = {
     "email": DemoChannel(
         ChannelKind.EMAIL, "Support mailbox", "Support", "support@lumen-home.example",
-        settings={"imap_host": "imap.lumen-home.example", "smtp_host": "smtp.lumen-home.example"},
+        # No IMAP or SMTP server in the demo: replies are printed on the server's console
+        # (EMAIL_BACKEND). Set imap_host, smtp_host… to connect a real mailbox (docs/email.md).
         secrets={"imap_password": "m4ilbox-Demo-Passw0rd", "smtp_password": "smtp-Demo-Passw0rd"},
     ),
     # Try it at http://127.0.0.1:8000/webchat/<id>/demo/ (the server's own origin is allowed).
