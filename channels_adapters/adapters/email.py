@@ -53,6 +53,8 @@ def inbound_message(parsed: ParsedEmail) -> InboundMessage:
         text=text,
         html=parsed.html if len(parsed.html) <= 4 * limit else "",
         external_id=f"<{parsed.message_id}>",
+        replies_to=tuple(f"<{ref}>" for ref in [parsed.in_reply_to, *parsed.references[::-1]]
+                         if ref),
         verified=True,
         automatic=parsed.automatic,
         attachments=tuple(attachments),

@@ -92,6 +92,9 @@ class Incoming:
     attachments: tuple[NewAttachment, ...] = ()
     metadata: dict = field(default_factory=dict)
     automatic: bool = False
+    # The provider ids of the messages this one answers, nearest first (an e-mail's
+    # In-Reply-To, then its References): the first one found on the channel is linked.
+    replies_to: tuple[str, ...] = ()
 
 
 def receive_message(*, channel: Channel | int, address: str, **fields) -> Received:
@@ -102,7 +105,7 @@ def receive_message(*, channel: Channel | int, address: str, **fields) -> Receiv
     an ``automatic`` one (auto-reply, bounce) is recorded but does not.
     """
     fields["metadata"] = fields.get("metadata") or {}
-    for name in ("verified_emails", "verified_phones", "attachments"):
+    for name in ("verified_emails", "verified_phones", "attachments", "replies_to"):
         fields[name] = tuple(fields.get(name) or ())
     return receive_messages(channel=channel, items=[Incoming(address=address, **fields)])[0]
 
@@ -172,6 +175,7 @@ def _create_messages(channel, fresh, resolved, threads, known) -> dict[int, _New
     (the later ones are added to ``known``)."""
     pending: list[tuple[Incoming, Message, _Body]] = []
     by_external_id: dict[str, Incoming] = {}
+    answered = _answered_messages(channel, [item for item, _, _ in fresh])
     duplicates: list[tuple[Incoming, str]] = []
     for item, external_id, body in fresh:
         if external_id is not None and external_id in by_external_id:
@@ -184,6 +188,7 @@ def _create_messages(channel, fresh, resolved, threads, known) -> dict[int, _New
             thread=threads[identity.customer.pk], channel=channel, identity=identity.identity,
             direction=Message.Direction.INBOUND, text=body.text, html=body.html,
             external_id=external_id,
+            in_reply_to=next((answered[i] for i in item.replies_to if i in answered), None),
             metadata={**item.metadata, **({"automatic": True} if item.automatic else {})},
         ), body))
     try:
@@ -200,6 +205,16 @@ def _create_messages(channel, fresh, resolved, threads, known) -> dict[int, _New
     for _item, external_id in duplicates:
         known[external_id] = created[id(by_external_id[external_id])].message
     return created
+
+
+def _answered_messages(channel: Channel, items: list[Incoming]) -> dict[str, Message]:
+    """The messages of the channel that the items say they answer, by provider id."""
+    wanted = {external_id for item in items for external_id in item.replies_to}
+    if not wanted:
+        return {}
+    return {message.external_id: message for message in
+            Message.objects.filter(channel=channel, external_id__in=wanted).only(
+                "id", "external_id")}
 
 
 def _create_one_by_one(channel, pending, known):

@@ -56,3 +56,18 @@ def test_mail_joins_the_chat_and_the_reply_threads_in_the_customers_mail_client(
 
     assert poll_channel(imap_channel).fetched == 0
     assert Message.objects.filter(channel=imap_channel).count() == 2
+
+    # Ana answers our reply: her mail is linked to the message it answers.
+    answer_back = EmailMessage()
+    answer_back["From"] = "Ana Lima <ana@example.com>"
+    answer_back["To"] = imap_channel.address
+    answer_back["Subject"] = "Re: Order 1042"
+    answer_back["Message-ID"] = "<order-1042-thanks@example.com>"
+    answer_back["In-Reply-To"] = answer["Message-ID"]
+    answer_back["References"] = f"{answer['References']} {answer['Message-ID']}"
+    answer_back.set_content("Thank you!")
+    with smtplib.SMTP("127.0.0.1", smtp_server.port) as client:
+        client.send_message(answer_back)
+    assert poll_channel(imap_channel).fetched == 1
+    thanks = Message.objects.get(external_id="<order-1042-thanks@example.com>")
+    assert thanks.in_reply_to_id == reply.pk and thanks.thread_id == chat.thread_id
