@@ -49,17 +49,15 @@ def _matching_customer(emails: set[str], phones: set[str]) -> Customer | None:
     """The customer who owns a verified identity with one of these e-mails or phones."""
     if not emails and not phones:
         return None
-    match = (
-        Identity.objects.filter(verified=True)
-        .filter(
-            Q(kind=IdentityKind.EMAIL, address__in=emails)
-            | Q(kind__in=PHONE_KINDS, address__in=phones)
-        )
-        .select_related("customer")
-        .order_by("id")
-        .first()
-    )
+    match = _verified_owners(emails, phones).select_related("customer").order_by("id").first()
     return match.customer if match else None
+
+
+def _verified_owners(emails: set[str], phones: set[str]):
+    """The verified identities with one of these e-mails or phones."""
+    return Identity.objects.filter(verified=True).filter(
+        Q(kind=IdentityKind.EMAIL, address__in=emails)
+        | Q(kind__in=PHONE_KINDS, address__in=phones))
 
 
 def identity_resolve(
@@ -80,12 +78,8 @@ def identity_resolve(
     identity meet on its unique constraint, and the loser reads the winner's row.
     """
     address = normalise_address(kind, address)
-    emails = {normalise_address(IdentityKind.EMAIL, email) for email in verified_emails}
-    phones = {normalise_address(IdentityKind.PHONE, phone) for phone in verified_phones}
-    if verified and kind == IdentityKind.EMAIL:
-        emails.add(address)
-    if verified and kind in PHONE_KINDS:
-        phones.add(address)
+    emails, phones = _verified_contacts(kind, address, verified, verified_emails,
+                                        verified_phones)
 
     existing = _existing_identity(kind, address, verified=verified)
     if existing is not None:
@@ -135,24 +129,25 @@ def identities_resolve(*, kind: str, claims: list[Claim],
     or phone joins an existing customer, or that upgrade an identity to verified, go one by
     one; so does everything if a concurrent transaction created one of the identities."""
     normalised = {claim.address: normalise_address(kind, claim.address) for claim in claims}
-    known = {identity.address: identity for identity in Identity.objects.select_related(
-        "customer").filter(kind=kind, address__in=set(normalised.values()))}
-    resolved: dict[str, ResolvedIdentity] = {}
-    seen, fresh = [], {}
+    first: dict[str, Claim] = {}  # each address once, however it was written
     for claim in claims:
-        if claim.address in resolved or normalised[claim.address] in fresh:
-            continue
-        identity = known.get(normalised[claim.address])
-        if identity is not None and (identity.verified or not claim.verified):
-            resolved[claim.address] = ResolvedIdentity(identity, identity.customer, False, False)
+        first.setdefault(normalised[claim.address], claim)
+    known = {identity.address: identity for identity in Identity.objects.select_related(
+        "customer").filter(kind=kind, address__in=first)}
+    resolved: dict[str, ResolvedIdentity] = {}
+    seen, fresh, one_by_one = [], {}, []
+    for address, claim in first.items():
+        identity = known.get(address)
+        if identity is None:
+            fresh[address] = claim
+        elif identity.verified or not claim.verified:
+            resolved[address] = ResolvedIdentity(identity, identity.customer, False, False)
             seen.append(identity.pk)
-        elif identity is None:
-            fresh[normalised[claim.address]] = claim
+        else:  # verified from now on
+            one_by_one.append(claim)
     if seen:
         Identity.objects.filter(pk__in=sorted(seen)).update(last_seen_at=timezone.now())
-    one_by_one = [claim for claim in claims if claim.address not in resolved
-                  and normalised[claim.address] not in fresh]
-    one_by_one += _joining_claims(kind, fresh, normalised)
+    one_by_one += _joining_claims(kind, fresh)
     created = _create_customers(kind, fresh, team)
     if created is None:  # a concurrent transaction made one of them: the careful way
         one_by_one += list(fresh.values())
@@ -161,46 +156,45 @@ def identities_resolve(*, kind: str, claims: list[Claim],
     # In address order: two batches creating the same identities wait for one another in
     # the same order, and never deadlock.
     for claim in sorted(one_by_one, key=lambda claim: normalised[claim.address]):
-        if claim.address not in resolved:
-            resolved[claim.address] = identity_resolve(
-                kind=kind, address=claim.address, display_name=claim.display_name,
-                verified=claim.verified, verified_emails=claim.verified_emails,
-                verified_phones=claim.verified_phones, team=team)
-    for claim in claims:  # the same address written two ways
-        resolved.setdefault(claim.address, next(
-            r for a, r in resolved.items() if normalised.get(a) == normalised[claim.address]))
-    return resolved
+        resolved[normalised[claim.address]] = identity_resolve(
+            kind=kind, address=claim.address, display_name=claim.display_name,
+            verified=claim.verified, verified_emails=claim.verified_emails,
+            verified_phones=claim.verified_phones, team=team)
+    return {claim.address: resolved[normalised[claim.address]] for claim in claims}
 
 
-def _verified_contacts(kind: str, claim: Claim, address: str) -> tuple[set[str], set[str]]:
-    emails = {normalise_address(IdentityKind.EMAIL, email) for email in claim.verified_emails}
-    phones = {normalise_address(IdentityKind.PHONE, phone) for phone in claim.verified_phones}
-    if claim.verified and kind == IdentityKind.EMAIL:
+def _verified_contacts(kind: str, address: str, verified: bool, verified_emails: Iterable[str],
+                       verified_phones: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The e-mails and phones a message proves: those it vouches for, and its own address
+    when it is verified."""
+    emails = {normalise_address(IdentityKind.EMAIL, email) for email in verified_emails}
+    phones = {normalise_address(IdentityKind.PHONE, phone) for phone in verified_phones}
+    if verified and kind == IdentityKind.EMAIL:
         emails.add(address)
-    if claim.verified and kind in PHONE_KINDS:
+    if verified and kind in PHONE_KINDS:
         phones.add(address)
     return emails, phones
 
 
-def _joining_claims(kind: str, fresh: dict[str, Claim], normalised) -> list[Claim]:
+def _joining_claims(kind: str, fresh: dict[str, Claim]) -> list[Claim]:
     """Take out of ``fresh`` the claims whose verified contacts match an existing verified
     identity (they join its customer, through ``identity_resolve``): one query for all."""
-    contacts = {address: _verified_contacts(kind, claim, address)
+    contacts = {address: _verified_contacts(kind, address, claim.verified,
+                                            claim.verified_emails, claim.verified_phones)
                 for address, claim in fresh.items()}
     emails = set().union(*(e for e, _ in contacts.values()))
     phones = set().union(*(p for _, p in contacts.values()))
     if not emails and not phones:
         return []
-    owned = set(Identity.objects.filter(verified=True).filter(
-        Q(kind=IdentityKind.EMAIL, address__in=emails)
-        | Q(kind__in=PHONE_KINDS, address__in=phones)).values_list("address", flat=True))
+    owned = set(_verified_owners(emails, phones).values_list("address", flat=True))
     joining = [address for address, (e, p) in contacts.items() if owned & (e | p)]
     return [fresh.pop(address) for address in joining]
 
 
 def _create_customers(kind: str, fresh: dict[str, Claim],
                       team: Team | None) -> dict[str, ResolvedIdentity] | None:
-    """A new customer, thread and identity for each claim, in one insert each; None if a
+    """A new customer, thread and identity for each (normalised) address and its claim, in
+    one insert each, by address; None if a
     concurrent transaction created one of the identities first (nothing is written)."""
     if not fresh:
         return {}
@@ -228,9 +222,8 @@ def _create_customers(kind: str, fresh: dict[str, Claim],
                                       address=identity.address, verified=identity.verified),
                         thread))
     record_events(entries)
-    return {claim.address: ResolvedIdentity(identity, customer, True, True)
-            for claim, customer, identity in zip(fresh.values(), customers, identities,
-                                                 strict=True)}
+    return {address: ResolvedIdentity(identity, customer, True, True)
+            for address, customer, identity in zip(fresh, customers, identities, strict=True)}
 
 
 def _existing_identity(kind: str, address: str, *, verified: bool) -> ResolvedIdentity | None:

@@ -10,12 +10,16 @@ from inbox.actions import NewAttachment
 from ..email.parsing import ParsedEmail, parse_email
 from .base import ChannelAdapter, InboundMessage
 
-# A mail with its attachments; larger ones are refused by the mail server long before.
-MAX_MAIL_BYTES = 50 * 1024 * 1024
+
+def max_mail_bytes() -> int:
+    """The largest mail with its attachments (THREADLINE_MAX_MAIL_BYTES, 50 MB)."""
+    return settings.THREADLINE_MAX_MAIL_BYTES
 
 
 class EmailAdapter(ChannelAdapter):
-    max_body_bytes = MAX_MAIL_BYTES
+    @property
+    def max_body_bytes(self) -> int:
+        return max_mail_bytes()
 
     def verify(self, headers, body) -> bool:
         return False  # mail does not arrive by webhook: the poller and listener store it

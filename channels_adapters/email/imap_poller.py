@@ -18,7 +18,7 @@ from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from ..adapters.email import MAX_MAIL_BYTES
+from ..adapters.email import max_mail_bytes
 from ..inbound import process_payloads
 from ..models import Channel, ChannelKind, InboundPayload, MailboxState
 
@@ -83,7 +83,7 @@ def connect(options: ImapSettings) -> IMAPClient:
     return client
 
 
-def poll_channel(channel: Channel, *, process: bool = True) -> PollResult:
+def poll_channel(channel: Channel, *, process: bool = True, batch_size: int = BATCH) -> PollResult:
     """Take every new message of the channel's mailbox. ``process`` parses each batch here
     and now; without it, each batch becomes a Celery task (Celery beat's polls), so that
     several workers parse side by side. Either way a batch is stored first."""
@@ -96,7 +96,8 @@ def poll_channel(channel: Channel, *, process: bool = True) -> PollResult:
         with connect(options) as client:
             uidvalidity = _select(client, options.folder)
             while True:
-                batch = _take_batch(client, channel, state.pk, uidvalidity, options, result)
+                batch = _take_batch(client, channel, state.pk, uidvalidity, options, result,
+                                    batch_size)
                 if batch is None:
                     break
                 _acknowledge(client, batch.uids, options)
@@ -132,7 +133,8 @@ def _select(client: IMAPClient, folder: str) -> int:
     return int(info[b"UIDVALIDITY"])
 
 
-def _take_batch(client, channel, state_pk, uidvalidity, options, result) -> "_Batch | None":
+def _take_batch(client, channel, state_pk, uidvalidity, options, result,
+                batch_size) -> "_Batch | None":
     """Store the next batch of new messages with the new last UID, in one transaction."""
     with transaction.atomic():
         state = MailboxState.objects.select_for_update(skip_locked=True).filter(
@@ -146,13 +148,13 @@ def _take_batch(client, channel, state_pk, uidvalidity, options, result) -> "_Ba
             state.uidvalidity, state.last_uid = uidvalidity, 0
         # "N:*" always names the last message, even when its UID is below N.
         uids = sorted(uid for uid in client.search(["UID", f"{state.last_uid + 1}:*"])
-                      if uid > state.last_uid)[:BATCH]
+                      if uid > state.last_uid)[:batch_size]
         if not uids:
             state.save(update_fields=["uidvalidity", "last_uid"])
             return None
         sizes = client.fetch(uids, ["RFC822.SIZE"])
-        small = [uid for uid in uids if sizes.get(uid, {}).get(b"RFC822.SIZE", 0)
-                 <= MAX_MAIL_BYTES]
+        limit = max_mail_bytes()
+        small = [uid for uid in uids if sizes.get(uid, {}).get(b"RFC822.SIZE", 0) <= limit]
         bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
         payloads = []
         for uid in uids:
@@ -180,7 +182,7 @@ def _oversized(channel, client, uid, sizes, headers) -> InboundPayload:
     header = client.fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {}).get(b"BODY[HEADER]", b"")
     return InboundPayload(
         channel=channel, headers=headers, body=header, status=InboundPayload.Status.FAILED,
-        error=f"The message is {size} bytes, over the limit of {MAX_MAIL_BYTES}: only its "
+        error=f"The message is {size} bytes, over the limit of {max_mail_bytes()}: only its "
               f"header was kept; it is still in the mailbox (UID {uid}).",
     )
 

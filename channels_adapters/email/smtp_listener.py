@@ -12,7 +12,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
 from django.db.models import Q
 
-from ..adapters.email import MAX_MAIL_BYTES
+from ..adapters.email import max_mail_bytes
 from ..inbound import store_payload
 from ..models import Channel, ChannelKind
 
@@ -62,5 +62,5 @@ class InboundMailHandler:
 
 
 def smtp_server_factory(hostname: str | None = None):
-    return lambda: SMTP(InboundMailHandler(), data_size_limit=MAX_MAIL_BYTES,
+    return lambda: SMTP(InboundMailHandler(), data_size_limit=max_mail_bytes(),
                         hostname=hostname, decode_data=False)

@@ -19,6 +19,7 @@ from django.utils.html import escape, linebreaks
 from customers.addresses import IdentityKind
 from inbox.models import Message
 
+from ..email.outbound import connection_for
 from ..models import Channel, ChannelKind
 
 logger = logging.getLogger(__name__)
@@ -80,8 +81,6 @@ def _email_of(message: Message) -> str:
 
 
 def _mail(message: Message, address: str, mailbox: Channel | None) -> EmailMultiAlternatives:
-    from ..email.outbound import connection_for
-
     title = (message.channel.settings or {}).get("title") or message.channel.name
     author = message.author.display_name if message.author else title
     sender = mailbox.address if mailbox else settings.DEFAULT_FROM_EMAIL

@@ -10,7 +10,6 @@ import pytest
 from django.core.management import call_command
 from imapclient import IMAPClient
 
-from channels_adapters.email import imap_poller
 from channels_adapters.email.imap_poller import MailboxError, poll_channel
 from channels_adapters.models import InboundPayload, MailboxState
 from inbox.models import Message
@@ -157,8 +156,8 @@ def test_a_corpus_of_difficult_mail_never_stops_the_poller(imap_channel, dovecot
 
 
 def test_an_oversized_message_keeps_its_header_and_stays_in_the_mailbox(
-        imap_channel, dovecot, mailbox_user, monkeypatch):
-    monkeypatch.setattr(imap_poller, "MAX_MAIL_BYTES", 10_000)
+        imap_channel, dovecot, mailbox_user, settings):
+    settings.THREADLINE_MAX_MAIL_BYTES = 10_000
     dovecot.deliver(mailbox_user, mail(subject="Huge", body="x" * 20_000))
     dovecot.deliver(mailbox_user, mail(subject="Small", body="fine"))
 
@@ -197,16 +196,14 @@ def test_an_unreachable_server_is_an_error_not_a_crash(imap_channel):
 
 
 @needs_postgresql
-def test_two_pollers_at_once_take_each_message_once(imap_channel, dovecot, mailbox_user,
-                                                    monkeypatch):
-    monkeypatch.setattr(imap_poller, "BATCH", 5)
+def test_two_pollers_at_once_take_each_message_once(imap_channel, dovecot, mailbox_user):
     for number in range(40):
         dovecot.deliver(mailbox_user, mail(body=f"Message {number}"))
     results, errors = [], []
 
     def poll():
         try:
-            results.append(poll_channel(imap_channel))
+            results.append(poll_channel(imap_channel, batch_size=5))
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:

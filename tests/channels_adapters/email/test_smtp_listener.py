@@ -6,7 +6,6 @@ import smtplib
 import pytest
 from aiosmtpd.controller import Controller
 
-from channels_adapters.email import smtp_listener
 from channels_adapters.email.smtp_listener import InboundMailHandler, smtp_server_factory
 from channels_adapters.models import InboundPayload
 from inbox.models import Message
@@ -97,8 +96,8 @@ def test_an_unreadable_mail_is_kept_raw_and_flagged(listener, mailbox):
     assert bytes(payload.body).startswith(b"\x00\xff")
 
 
-def test_an_oversized_mail_is_refused_by_the_server(monkeypatch, mailbox):
-    monkeypatch.setattr(smtp_listener, "MAX_MAIL_BYTES", 10_000)
+def test_an_oversized_mail_is_refused_by_the_server(settings, mailbox):
+    settings.THREADLINE_MAX_MAIL_BYTES = 10_000
     controller = ListenerController(InboundMailHandler(), hostname="127.0.0.1",
                                     port=free_port())
     controller.start()
