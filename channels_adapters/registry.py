@@ -14,4 +14,8 @@ ADAPTERS: dict[str, type[ChannelAdapter]] = {
 
 
 def adapter_for(channel: Channel) -> ChannelAdapter:
-    return ADAPTERS[channel.kind](channel)
+    """The channel's adapter; the stub while the channel lacks its provider credentials."""
+    adapter_class = ADAPTERS[channel.kind]
+    if not adapter_class.connected(channel):
+        adapter_class = StubAdapter
+    return adapter_class(channel)

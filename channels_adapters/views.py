@@ -8,6 +8,7 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from .adapters.base import REQUEST_URL_HEADER
 from .inbound import store_payload
 from .models import Channel
 from .registry import adapter_for
@@ -37,7 +38,12 @@ async def webhook(request: HttpRequest, kind: str, channel_id: int) -> HttpRespo
                         f"The body may not exceed {adapter.max_body_bytes} bytes.")
     body = request.body
     headers = {name.lower(): value for name, value in request.headers.items()}
+    # Some providers sign the URL they called (Twilio): the adapter needs it as seen here.
+    headers[REQUEST_URL_HEADER] = request.build_absolute_uri()
     if not adapter.verify(headers, body):
         return _refusal(403, "bad_signature", "The request's signature does not match.")
+    answer = adapter.answer_at_once(headers, body)
+    if answer is not None:
+        return answer
     payload = await sync_to_async(store_payload)(channel=channel, headers=headers, body=body)
-    return JsonResponse({"ok": True, "payload": payload.pk})
+    return adapter.acknowledgement() or JsonResponse({"ok": True, "payload": payload.pk})

@@ -11,9 +11,15 @@ from typing import TYPE_CHECKING
 from inbox.actions.messages import Incoming
 
 if TYPE_CHECKING:
+    from django.http import HttpResponse
+
     from inbox.models import Message
 
     from ..models import Channel
+
+
+# Added by the webhook view to an inbound request's headers: the absolute URL it was sent to.
+REQUEST_URL_HEADER = "x-threadline-request-url"
 
 
 class DeliveryError(Exception):
@@ -46,6 +52,23 @@ class ChannelAdapter:
 
     def __init__(self, channel: "Channel"):
         self.channel = channel
+
+    @classmethod
+    def connected(cls, channel: "Channel") -> bool:
+        """Whether ``channel`` holds what this adapter needs to reach its provider (a token,
+        an account). A channel that does not is served by the stub adapter: the demo and a
+        half-configured channel work without calling a provider they cannot reach."""
+        return True
+
+    def answer_at_once(self, headers: dict[str, str], body: bytes) -> "HttpResponse | None":
+        """A verified request the provider wants answered in the response itself, not
+        stored (Slack's url_verification challenge); ``None`` for everything else."""
+        return None
+
+    def acknowledgement(self) -> "HttpResponse | None":
+        """The 2xx a provider expects once its request is stored, if not our JSON
+        (Twilio reads an empty TwiML document)."""
+        return None
 
     def verify(self, headers: dict[str, str], body: bytes) -> bool:
         """Whether an inbound request really comes from the provider."""

@@ -79,8 +79,9 @@ CHANNELS = {
         secrets={"identity_secret": "demo-identity-Secret-4f2a9c"},
     ),
     "telegram": DemoChannel(
+        # No bot token in the demo: replies are accepted by the stub adapter. Set bot_token
+        # and webhook_secret to connect a real bot (docs/channels/telegram.md).
         ChannelKind.TELEGRAM, "Telegram bot", "Support", "@LumenHomeBot",
-        secrets={"bot_token": "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"},
     ),
     "slack": DemoChannel(ChannelKind.SLACK, "Partners Slack", "Sales",
                          "lumen-partners.slack.com"),
