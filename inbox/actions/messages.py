@@ -291,8 +291,12 @@ def send_reply(
     text: str,
     html: str = "",
     attachments: Iterable[NewAttachment] = (),
+    metadata: dict | None = None,
 ) -> Message:
-    """Queue a reply to the customer on ``channel``; a Celery task delivers it after commit."""
+    """Queue a reply to the customer on ``channel``; a Celery task delivers it after commit.
+
+    ``metadata`` is kept on the message for its adapter and integrations (where the reply was
+    written, a template to send)."""
     from channels_adapters.tasks import deliver_message
 
     channel = get_channel(channel)
@@ -303,7 +307,7 @@ def send_reply(
         message = Message.objects.create(
             thread=thread, channel=channel, identity=identity, author=author,
             direction=Message.Direction.OUTBOUND, text=body.text, html=body.html,
-            delivery_status=Message.DeliveryStatus.QUEUED,
+            delivery_status=Message.DeliveryStatus.QUEUED, metadata=dict(metadata or {}),
         )
         _save_attachments(message, body.attachments)
         thread.last_activity_at = message.created_at
