@@ -15,7 +15,7 @@ from django.utils import timezone
 from inbox.actions import message_update_delivery, receive_messages
 from inbox.models import Message
 
-from .adapters.base import DeliveryUpdate, InboundMessage
+from .adapters.base import DeliveryUpdate, InboundAction, InboundMessage
 from .models import Channel, InboundPayload
 from .registry import adapter_for
 
@@ -106,11 +106,14 @@ def _apply(group: list[tuple[InboundPayload, list]]) -> None:
         for item in items:
             if isinstance(item, DeliveryUpdate):
                 _update_delivery(channel, item)
+            elif isinstance(item, InboundAction):
+                item.apply(channel)
     now = timezone.now()
     for payload, items in group:
         payload.status, payload.error, payload.processed_at = (
             InboundPayload.Status.PROCESSED, "", now)
-        payload.message_count = sum(isinstance(item, InboundMessage) for item in items)
+        payload.message_count = sum(isinstance(item, InboundMessage | InboundAction)
+                                    for item in items)
 
 
 def _update_delivery(channel: Channel, update: DeliveryUpdate) -> None:

@@ -45,6 +45,16 @@ class DeliveryUpdate:
     error: str = ""
 
 
+class InboundAction:
+    """Something a provider's payload asks for that is neither a customer's message nor a
+    delivery update: a call a telephony system reports, an agent's reply written in Slack.
+    ``apply`` runs in the payload's transaction and calls actions; it must be idempotent
+    (a provider retry, or a payload processed again, applies it a second time)."""
+
+    def apply(self, channel: "Channel") -> None:
+        raise NotImplementedError
+
+
 class ChannelAdapter:
     kind: str = ""
     # The largest request body a provider sends this kind of channel.
@@ -74,7 +84,8 @@ class ChannelAdapter:
         """Whether an inbound request really comes from the provider."""
         raise NotImplementedError
 
-    def parse(self, body: bytes, headers: dict[str, str]) -> list[InboundMessage | DeliveryUpdate]:
+    def parse(self, body: bytes,
+              headers: dict[str, str]) -> list[InboundMessage | DeliveryUpdate | InboundAction]:
         """What a stored payload holds; raise ValueError if it cannot be read."""
         raise NotImplementedError
 
