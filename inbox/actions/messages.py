@@ -378,8 +378,19 @@ def log_interaction(
     duration_seconds: int | None = None,
     outcome: str = "",
     occurred_at: datetime | None = None,
+    channel: Channel | None = None,
+    external_id: str | None = None,
+    metadata: dict | None = None,
 ) -> Message:
-    """Record a phone call or an in-store visit in the customer's timeline."""
+    """Record a phone call or an in-store visit in the customer's timeline.
+
+    A call a telephony system reports comes with its ``channel`` (the phone line) and the
+    system's call id as ``external_id``: reported twice, it is logged once."""
+    if channel is not None and external_id:
+        external_id = clean_external_id(external_id)
+        logged = Message.objects.filter(channel=channel, external_id=external_id).first()
+        if logged is not None:
+            return logged
     if kind not in INTERACTION_KINDS:
         raise ValidationError(
             _("Unknown interaction kind %(kind)r: use call or visit.") % {"kind": kind},
@@ -417,7 +428,9 @@ def log_interaction(
         thread = lock_thread(thread)
         message = Message.objects.create(
             thread=thread, author=author, direction=INTERACTION_KINDS[kind], text=summary,
+            channel=channel, external_id=external_id or None,
             metadata={
+                **(metadata or {}),
                 "interaction_direction": direction,
                 "number": number,
                 "duration_seconds": duration_seconds,
