@@ -2,6 +2,7 @@
 
 from .adapters.base import ChannelAdapter
 from .adapters.email import EmailAdapter
+from .adapters.phone import PhoneAdapter
 from .adapters.stub import StubAdapter
 from .adapters.webchat import WebchatAdapter
 from .models import Channel, ChannelKind
@@ -10,6 +11,7 @@ ADAPTERS: dict[str, type[ChannelAdapter]] = {
     **{kind: StubAdapter for kind in ChannelKind.values},
     ChannelKind.EMAIL: EmailAdapter,
     ChannelKind.WEBCHAT: WebchatAdapter,
+    ChannelKind.PHONE: PhoneAdapter,
 }
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q
 
-from channels_adapters.models import IDENTITY_KIND_OF_CHANNEL, Channel
+from channels_adapters.models import IDENTITY_KIND_OF_CHANNEL, Channel, ChannelKind
 
 from .models import Attachment, CannedResponse, Message, Thread
 
@@ -50,8 +50,9 @@ def reply_channels(thread: Thread, user) -> tuple[list[Channel], Channel | None]
     the thread's team and of the agent's teams; supervisors and admins: all), and the one to
     default to: the channel of the customer's last message, if it is one of them."""
     kinds = set(thread.customer.identities.values_list("kind", flat=True))
+    # A phone line carries no written replies: calls are logged, not sent.
     channel_kinds = [kind for kind, identity_kind in IDENTITY_KIND_OF_CHANNEL.items()
-                     if identity_kind in kinds]
+                     if identity_kind in kinds and kind != ChannelKind.PHONE]
     channels = Channel.objects.filter(kind__in=channel_kinds, is_active=True)
     if not user.sees_all_teams:
         channels = channels.filter(Q(team=thread.team_id) | Q(team__in=user.teams.all()))
