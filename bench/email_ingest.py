@@ -16,17 +16,15 @@ import argparse
 import os
 import random
 import resource
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from email.message import EmailMessage
 from pathlib import Path
 
-QUEUE = f"threadline-bench-{os.getpid()}"
-WORKER_LOG = Path("/tmp/threadline-bench-workers.log")
+from .stack import QUEUE, recreate_database, start_workers
+
 PDF = b"%PDF-1.4\n" + bytes(random.Random(7).randrange(256) for _ in range(40_000))
 
 
@@ -73,37 +71,6 @@ def mixed_mails(count: int, seed: int = 1) -> list[bytes]:
             message.set_content("I am away until Monday.")
         mails.append(bytes(message))
     return mails
-
-
-def recreate_database() -> None:
-    import psycopg
-    from django.conf import settings
-
-    database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL database (it is dropped and created).")
-    with psycopg.connect(host=database["HOST"], port=database["PORT"] or 5432,
-                         user=database["USER"], dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database["NAME"]}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{database["NAME"]}"')
-
-
-def start_workers(count: int) -> "subprocess.Popen":
-    """``count`` Celery worker processes on the bench's database and queue of its own."""
-    from config.celery import app
-
-    env = {**os.environ, "CELERY_QUEUE": QUEUE, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "prefork", "-c",
-         str(count), "-n", f"bench-{os.getpid()}@{socket.gethostname()}", "-Q", QUEUE,
-         "--without-gossip", "--without-mingle", "-l", "warning"],
-        env=env, stdout=WORKER_LOG.open("a"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while not app.control.ping(destination=[f"bench-{os.getpid()}@{socket.gethostname()}"],
-                               timeout=0.5):
-        if worker.poll() is not None or time.monotonic() > deadline:
-            sys.exit("the Celery workers did not start")
-    return worker
 
 
 def run_once(mails: list[bytes], workers: int) -> dict:

@@ -32,13 +32,24 @@ def stored_headers(headers: dict[str, str]) -> dict[str, str]:
 
 def store_payload(*, channel: Channel, headers: dict[str, str], body: bytes) -> InboundPayload:
     """Keep the request durably; processing is scheduled once it is committed."""
-    from .tasks import process_inbound
+    return store_payloads([(channel, headers, body)])[0]
+
+
+def store_payloads(requests: list[tuple[Channel, dict[str, str], bytes]]) -> list[InboundPayload]:
+    """Keep requests that arrived together in one transaction (one commit, one fsync), and
+    process them together: one task for the lot."""
+    from .tasks import process_inbound, process_inbound_batch
 
     with transaction.atomic():
-        payload = InboundPayload.objects.create(
-            channel=channel, headers=stored_headers(headers), body=body)
-        transaction.on_commit(lambda: process_inbound.delay(payload.pk))
-    return payload
+        payloads = InboundPayload.objects.bulk_create([
+            InboundPayload(channel=channel, headers=stored_headers(headers), body=body)
+            for channel, headers, body in requests])
+        ids = [payload.pk for payload in payloads]
+        if len(ids) == 1:
+            transaction.on_commit(lambda: process_inbound.delay(ids[0]))
+        else:
+            transaction.on_commit(lambda: process_inbound_batch.delay(ids))
+    return payloads
 
 
 def process_payload(payload_id: int) -> InboundPayload | None:

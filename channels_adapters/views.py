@@ -1,17 +1,17 @@
 """The one webhook endpoint of every provider: ``/hooks/<kind>/<channel id>/``.
 
 An ``async`` view doing the least before the 2xx: find the channel, verify the signature,
-store the raw request. Parsing and the rest happen in a Celery task.
+store the raw request (with those arriving at the same time: group_commit.py). Parsing and
+the rest happen in a Celery task.
 """
 
-from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .adapters.base import REQUEST_URL_HEADER
-from .inbound import store_payload
-from .models import Channel
+from .group_commit import store_together
 from .registry import adapter_for
+from .selectors import active_channel
 
 
 def _refusal(status: int, code: str, text: str) -> JsonResponse:
@@ -20,7 +20,7 @@ def _refusal(status: int, code: str, text: str) -> JsonResponse:
 
 @csrf_exempt
 async def webhook(request: HttpRequest, kind: str, channel_id: int) -> HttpResponse:
-    channel = await Channel.objects.filter(pk=channel_id, kind=kind, is_active=True).afirst()
+    channel = await active_channel(kind, channel_id)
     if channel is None:
         return _refusal(404, "unknown_channel", "No active channel of this kind has this id.")
     adapter = adapter_for(channel)
@@ -45,5 +45,5 @@ async def webhook(request: HttpRequest, kind: str, channel_id: int) -> HttpRespo
     answer = adapter.answer_at_once(headers, body)
     if answer is not None:
         return answer
-    payload = await sync_to_async(store_payload)(channel=channel, headers=headers, body=body)
-    return adapter.acknowledgement() or JsonResponse({"ok": True, "payload": payload.pk})
+    payload_id = await store_together(channel=channel, headers=headers, body=body)
+    return adapter.acknowledgement() or JsonResponse({"ok": True, "payload": payload_id})
