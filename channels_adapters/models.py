@@ -131,3 +131,56 @@ class MailboxState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.folder} (UID {self.last_uid})"
+
+
+class SlackMirror(models.Model):
+    """A customer's thread mirrored into a team's Slack channel: the parent message Slack
+    gave us (``thread_ts``) and the last Event posted under it, so a task run twice posts
+    nothing twice."""
+
+    thread = models.ForeignKey("inbox.Thread", on_delete=models.CASCADE,
+                               related_name="slack_mirrors")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="slack_mirrors")
+    slack_channel = models.CharField(max_length=32)
+    thread_ts = models.CharField(max_length=32, blank=True)
+    last_event_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "channel"], name="slack_mirror_uniq")
+        ]
+        indexes = [
+            models.Index(fields=["channel", "slack_channel", "thread_ts"],
+                         name="slack_mirror_ts_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"thread {self.thread_id} in {self.slack_channel} ({self.thread_ts})"
+
+
+class SlackThreadReply(models.Model):
+    """A message written in a mirrored Slack thread, taken once: what became of it (a reply
+    or a note by the agent, or a notice to a Slack user we do not know)."""
+
+    class Outcome(models.TextChoices):
+        REPLY = "reply", _("Reply")
+        NOTE = "note", _("Note")
+        UNKNOWN_USER = "unknown_user", _("Unknown Slack user")
+        REFUSED = "refused", _("Refused")
+
+    mirror = models.ForeignKey(SlackMirror, on_delete=models.CASCADE, related_name="replies")
+    ts = models.CharField(max_length=32)
+    slack_user = models.CharField(max_length=32)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    message = models.ForeignKey("inbox.Message", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mirror", "ts"], name="slack_reply_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slack_user} at {self.ts}: {self.outcome}"

@@ -3,6 +3,7 @@
 from .adapters.base import ChannelAdapter
 from .adapters.email import EmailAdapter
 from .adapters.phone import PhoneAdapter
+from .adapters.slack import SlackAdapter
 from .adapters.stub import StubAdapter
 from .adapters.webchat import WebchatAdapter
 from .models import Channel, ChannelKind
@@ -12,6 +13,7 @@ ADAPTERS: dict[str, type[ChannelAdapter]] = {
     ChannelKind.EMAIL: EmailAdapter,
     ChannelKind.WEBCHAT: WebchatAdapter,
     ChannelKind.PHONE: PhoneAdapter,
+    ChannelKind.SLACK: SlackAdapter,
 }
 
 

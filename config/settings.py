@@ -174,6 +174,10 @@ THREADLINE_DELIVERY_BACKOFF_SECONDS = int(
 THREADLINE_EVENT_SETTLE_SECONDS = int(os.environ.get("THREADLINE_EVENT_SETTLE_SECONDS", "30"))
 # Events per page of a WebSocket catch-up.
 THREADLINE_CATCH_UP_PAGE = int(os.environ.get("THREADLINE_CATCH_UP_PAGE", "1000"))
+# Called after commit with each list of published Events (dotted paths): integrations that
+# react to what happens in the inbox without the actions knowing them.
+THREADLINE_EVENT_LISTENERS = env_list("THREADLINE_EVENT_LISTENERS",
+                                      "channels_adapters.slack.mirror.on_events")
 # Largest e-mail accepted (IMAP poller, SMTP listener), in bytes.
 THREADLINE_MAX_MAIL_BYTES = int(os.environ.get("THREADLINE_MAX_MAIL_BYTES", str(50 * 2**20)))
 # Longest message text accepted, in characters.

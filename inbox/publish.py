@@ -7,6 +7,7 @@ the Event table by id.
 
 import asyncio
 import atexit
+import functools
 import logging
 import os
 import threading
@@ -14,7 +15,9 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from .events import EventPayload
 from .groups import STAFF_GROUP, team_group
@@ -93,6 +96,35 @@ def publish_events(events: list[Event]) -> None:
     _send([(groups_for_event(event), {"type": EVENT_MESSAGE_TYPE,
                                       "event": serialize_event(event)}, f"event {event.pk}")
            for event in events])
+    _notify_listeners(events)
+
+
+def _notify_listeners(events: list[Event]) -> None:
+    """Hand the committed events to THREADLINE_EVENT_LISTENERS (integrations such as the
+    Slack mirror), so actions need not know them. A listener that fails is logged; the
+    publication and the other listeners go on."""
+    if not events:
+        return
+    paths = tuple(getattr(settings, "THREADLINE_EVENT_LISTENERS", ()))
+    for path, listener in _listeners(paths):
+        try:
+            listener(events)
+        except Exception:
+            logger.exception("event listener %s failed on events %s", path,
+                             ", ".join(str(event.pk) for event in events))
+
+
+@functools.lru_cache(maxsize=8)
+def _listeners(paths: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """The listeners, imported once per value of the setting; one that cannot be imported
+    is logged and left out."""
+    found = []
+    for path in paths:
+        try:
+            found.append((path, import_string(path)))
+        except ImportError:
+            logger.exception("event listener %s cannot be imported", path)
+    return found
 
 
 def send_to_groups(groups: list[str], message: dict[str, Any], *, what: str) -> None:
