@@ -20,6 +20,7 @@ from customers.models import Identity
 
 from ..events import InteractionLogged, MessageReceived, NoteAdded, ReplyQueued
 from ..groups import agent_group
+from ..messaging_window import require_open_window, template_reply
 from ..models import Attachment, Message, Notification, Thread, User
 from ..publish import publish_ephemeral, record_event, record_events
 from ..snapshots import message_snapshot
@@ -283,26 +284,48 @@ def _reply_identity(thread: Thread, channel: Channel) -> Identity:
     return identity
 
 
+def _template_body(channel, template, text, html, attachments, metadata) -> tuple[str, dict]:
+    """The text and metadata of a template reply: a template is sent as approved, alone."""
+    if (text or "").strip() or html or attachments:
+        raise ValidationError(
+            _("A template is sent as it was approved: leave the text empty and send no "
+              "attachment with it."), code="template_with_text")
+    text, chosen = template_reply(channel, template)
+    return text, {**(metadata or {}), "template": chosen}
+
+
 def send_reply(
     *,
     thread: Thread | int,
     channel: Channel | int,
     author: User | None,
-    text: str,
+    text: str = "",
     html: str = "",
     attachments: Iterable[NewAttachment] = (),
     metadata: dict | None = None,
+    template: dict | None = None,
 ) -> Message:
     """Queue a reply to the customer on ``channel``; a Celery task delivers it after commit.
 
     ``metadata`` is kept on the message for its adapter and integrations (where the reply was
-    written, a template to send)."""
+    written). On a channel with a messaging window (WhatsApp), free text is refused once the
+    window has closed: a ``template`` ({"name", "language", "parameters"}, one of the
+    channel's approved templates) is sent instead, its filled body as the message's text."""
     from channels_adapters.tasks import deliver_message
 
     channel = get_channel(channel)
+    attachments = tuple(attachments or ())
+    if template is not None:
+        text, metadata = _template_body(channel, template, text, html, attachments, metadata)
+    elif "template" in (metadata or {}):
+        # What the adapter sends as a template is always one checked here.
+        raise ValidationError(_("Pass the template as template=, not in the metadata."),
+                              code="invalid_template")
     body = _clean_body(text, html, attachments)
     with transaction.atomic():
         thread = lock_thread(thread)
+        if template is None:
+            require_open_window(thread, channel)
         identity = _reply_identity(thread, channel)
         message = Message.objects.create(
             thread=thread, channel=channel, identity=identity, author=author,

@@ -70,10 +70,19 @@ def _channel_id(request: HttpRequest) -> int:
     return int(raw)
 
 
+def _template(request: HttpRequest) -> dict | None:
+    """The template the composer chose (a WhatsApp window that has closed), if any."""
+    name = request.POST.get("template_name", "").strip()
+    if not name:
+        return None
+    return {"name": name, "language": request.POST.get("template_language", "").strip(),
+            "parameters": request.POST.getlist("template_parameters")}
+
+
 @thread_command
 def reply(request, thread):
     message = send_reply(thread=thread, channel=_channel_id(request), author=request.user,
-                         text=request.POST.get("text", ""))
+                         text=request.POST.get("text", ""), template=_template(request))
     return {"message_id": message.pk}
 
 

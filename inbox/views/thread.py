@@ -9,6 +9,7 @@ from customers.models import CustomerMerge
 from customers.selectors import similar_customers
 
 from ..actions.agents import thread_mark_read
+from ..messaging_window import composer_windows
 from ..models import Attachment, Thread, User
 from ..selectors import threads_visible_to
 from ..timeline import (
@@ -43,6 +44,7 @@ def pane_context(request: HttpRequest, thread: Thread) -> dict:
         "timeline": timeline_page(thread),
         "channels": channels,
         "default_channel": default_channel,
+        "reply_windows": composer_windows(thread, channels),
         "identities": customer.identities.order_by("kind", "address"),
         "merges": CustomerMerge.objects.filter(target=customer, undone_at__isnull=True)
         .select_related("source"),

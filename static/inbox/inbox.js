@@ -306,7 +306,10 @@
       if (payload.message) showMessage(payload.message.id).catch(forget);
       else if (payload.message_id) showMessage(payload.message_id).catch(forget);
       if (event.type.startsWith("thread.") || event.type.startsWith("customers.")) refreshHeader().catch(forget);
-      if (event.type === "message.received") markRead(threadId);
+      if (event.type === "message.received") {
+        markRead(threadId);
+        reopenWindow(payload.message);
+      }
     }
     if (event.type === "message.received" && !payload.message.metadata?.automatic) {
       const row = document.getElementById("row-" + threadId);
@@ -416,6 +419,8 @@
       const text = $("textarea", form);
       if (text) text.value = "";
       $$("input[name=add]", form).forEach((input) => { input.value = ""; });
+      $$("[data-clear-after-send]", form).forEach((input) => { input.value = ""; });
+      if (form.id === "reply-form") showTemplatePreview();
       if (result.message_id) showMessage(result.message_id);
       if (form.closest("#thread-header") || form.closest(".customer")) {
         refreshHeader();
@@ -426,6 +431,7 @@
       toast(error.message, true);
     } finally {
       buttons.forEach((button) => { button.disabled = false; });
+      if (form.id === "reply-form") updateReplyWindow();
     }
   }
 
@@ -440,6 +446,8 @@
     const field = event.target;
     if (field.matches("[data-autosubmit]") && field.value !== "") submitCommand(field.form);
     if (field.form && field.form.id === "filters") applyFilters();
+    if (field.id === "reply-channel" || field.id === "template-toggle") updateReplyWindow();
+    if (field.id === "template-choice") chooseTemplate();
   });
 
   // ---- filters and search ----------------------------------------------------------------
@@ -458,6 +466,7 @@
       const length = event.target.value.trim().length;
       if (length === 0 || length >= 3) searchTimer = setTimeout(applyFilters, 300);
     }
+    if (event.target.closest("#template-parameters")) showTemplatePreview();
     if (event.target.id === "reply-text") {
       onComposerInput(event.target);
       const now = Date.now();
@@ -509,6 +518,146 @@
     textarea.focus();
   }
 
+  // ---- messaging windows (WhatsApp's 24 hours) -------------------------------------------
+  // The pane embeds, per reply channel that has the rule, the window's state and the
+  // channel's approved templates: outside the window only a template can be sent.
+  const PLACEHOLDER = /\{\{\s*([1-9]\d*)\s*\}\}/g;
+
+  function replyWindows() {
+    if (!state.windows) {
+      const data = $("#reply-windows");
+      try { state.windows = data ? JSON.parse(data.textContent) : {}; } catch (error) { state.windows = {}; }
+    }
+    return state.windows;
+  }
+
+  function windowIsOpen(window_) {
+    return Boolean(window_.open && window_.closes_at && new Date(window_.closes_at) > Date.now());
+  }
+
+  function timeLeft(closesAt) {
+    const minutes = Math.max(1, Math.ceil((new Date(closesAt) - Date.now()) / 60000));
+    return minutes >= 60 ? `${Math.floor(minutes / 60)} h` : `${minutes} min`;
+  }
+
+  function updateReplyWindow() {
+    const box = $("#reply-window");
+    const select = $("#reply-channel");
+    const text = $("#reply-text");
+    if (!box || !select || !text) return;
+    const window_ = replyWindows()[select.value];
+    const send = $("#reply-form button[type=submit]");
+    text.dataset.placeholder = text.dataset.placeholder || text.placeholder;
+    if (!window_) {
+      box.hidden = true;
+      text.disabled = false;
+      text.placeholder = text.dataset.placeholder;
+      send.disabled = false;
+      setTemplateMode(false);
+      return;
+    }
+    const open = windowIsOpen(window_);
+    const templates = window_.templates || [];
+    box.hidden = false;
+    box.classList.toggle("closed", !open);
+    $("#window-notice").textContent = open ? `${window_.closes_in_label} ${timeLeft(window_.closes_at)}` : window_.closed_notice;
+    $("#no-templates").hidden = templates.length > 0;
+    $("#no-templates-command").textContent = `manage.py whatsapp_templates --channel ${select.value}`;
+    $("#template-toggle-label").hidden = !open || templates.length === 0;
+    if (box.dataset.channel !== select.value) {
+      box.dataset.channel = select.value;
+      $("#template-toggle").checked = false;
+      listTemplates(templates);
+    }
+    const useTemplate = templates.length > 0 && (!open || $("#template-toggle").checked);
+    text.disabled = !open || useTemplate;
+    text.placeholder = text.disabled ? (open ? "The template is sent instead of a text." : "Only an approved template can be sent now.") : text.dataset.placeholder;
+    send.disabled = !open && templates.length === 0;
+    setTemplateMode(useTemplate);
+  }
+
+  function setTemplateMode(on) {
+    const picker = $("#template-picker");
+    if (!picker) return;
+    picker.hidden = !on;
+    // Disabled fields are not posted: free text and a template never travel together.
+    for (const field of $$("input", picker)) field.disabled = !on;
+  }
+
+  function listTemplates(templates) {
+    const choice = $("#template-choice");
+    choice.replaceChildren(...templates.map((template, index) => {
+      const option = document.createElement("option");
+      option.value = index;
+      option.textContent = `${template.name} · ${template.language}` + (template.category ? ` · ${template.category.toLowerCase()}` : "");
+      return option;
+    }));
+    chooseTemplate();
+  }
+
+  function chosenTemplate() {
+    const window_ = replyWindows()[($("#reply-channel") || {}).value];
+    const choice = $("#template-choice");
+    return window_ && choice && choice.value !== "" ? window_.templates[Number(choice.value)] : null;
+  }
+
+  function chooseTemplate() {
+    const template = chosenTemplate();
+    const box = $("#template-parameters");
+    $("#template-name").value = template ? template.name : "";
+    $("#template-language").value = template ? template.language : "";
+    const inputs = [];
+    for (let number = 1; template && number <= template.placeholders; number++) {
+      const label = document.createElement("label");
+      const input = document.createElement("input");
+      input.name = "template_parameters";
+      input.required = true;
+      input.maxLength = 1024;
+      input.dataset.clearAfterSend = "";
+      input.setAttribute("aria-label", `Parameter {{${number}}}`);
+      input.disabled = $("#template-picker").hidden;
+      label.append(`{{${number}}} `, input);
+      inputs.push(label);
+    }
+    box.replaceChildren(...inputs);
+    showTemplatePreview();
+  }
+
+  function showTemplatePreview() {
+    const preview = $("#template-preview");
+    const template = chosenTemplate();
+    if (!preview) return;
+    if (!template) { preview.replaceChildren(); return; }
+    const values = $$("#template-parameters input").map((input) => input.value.trim());
+    // Built from text nodes: a parameter is shown, never interpreted.
+    const parts = [];
+    let last = 0;
+    for (const match of template.body.matchAll(PLACEHOLDER)) {
+      parts.push(template.body.slice(last, match.index));
+      const value = values[Number(match[1]) - 1];
+      const mark = document.createElement("mark");
+      mark.className = value ? "filled" : "empty";
+      mark.textContent = value || match[0];
+      parts.push(mark);
+      last = match.index + match[0].length;
+    }
+    parts.push(template.body.slice(last));
+    preview.replaceChildren(...parts);
+  }
+
+  function reopenWindow(message) {
+    // The customer wrote on a channel with the rule: its window is open again, from now.
+    const window_ = message && message.direction === "inbound" && replyWindows()[String(message.channel_id)];
+    // A replayed event of a message the pane already counted changes nothing.
+    if (!window_ || message.id <= (window_.last_inbound_id || 0)) return;
+    window_.last_inbound_id = message.id;
+    window_.open = true;
+    window_.closes_at = new Date(new Date(message.created_at).getTime() + window_.hours * 3600000).toISOString();
+    updateReplyWindow();
+  }
+
+  setInterval(updateReplyWindow, 60000);   // "closes in" counts down; a window closes
+
   // ---- the pane's own wiring -------------------------------------------------------------
   async function loadDeferred() {
     for (const box of $$("#pane [data-load]")) {
@@ -519,6 +668,8 @@
 
   function wirePane() {
     loadDeferred();
+    state.windows = null;
+    updateReplyWindow();
     for (const tab of $$("#composer [data-tab]")) {
       tab.addEventListener("click", () => chooseTab(tab.dataset.tab));
     }
