@@ -5,6 +5,7 @@ from .adapters.email import EmailAdapter
 from .adapters.phone import PhoneAdapter
 from .adapters.slack import SlackAdapter
 from .adapters.stub import StubAdapter
+from .adapters.twilio_sms import TwilioSmsAdapter
 from .adapters.webchat import WebchatAdapter
 from .models import Channel, ChannelKind
 
@@ -12,6 +13,7 @@ ADAPTERS: dict[str, type[ChannelAdapter]] = {
     **{kind: StubAdapter for kind in ChannelKind.values},
     ChannelKind.EMAIL: EmailAdapter,
     ChannelKind.WEBCHAT: WebchatAdapter,
+    ChannelKind.SMS: TwilioSmsAdapter,
     ChannelKind.PHONE: PhoneAdapter,
     ChannelKind.SLACK: SlackAdapter,
 }
