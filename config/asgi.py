@@ -17,10 +17,19 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from channels_adapters import webhook_route  # noqa: E402
 from channels_adapters.webchat import routing as webchat_routing  # noqa: E402
 from inbox.routing import websocket_urlpatterns  # noqa: E402
 
-http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.DEBUG else django_asgi_app
+django_http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.DEBUG else django_asgi_app
+
+
+async def http_app(scope, receive, send):
+    # Providers' webhooks skip Django's middleware: they need none of it (webhook_route.py).
+    if webhook_route.handles(scope):
+        return await webhook_route.webhook_app(scope, receive, send)
+    return await django_http_app(scope, receive, send)
+
 
 # Agents' sockets: only from this server's own hosts, with the session's user.
 agents_socket_app = AllowedHostsOriginValidator(

@@ -10,8 +10,16 @@ from django.db import connection
 
 from channels_adapters.group_commit import store_together
 from channels_adapters.models import InboundPayload
+from tests.helpers import wait_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("settled")]
+
+
+@pytest.fixture
+def settled(celery_worker):
+    """The worker has processed what a test stored before the tables are emptied."""
+    yield
+    wait_for(lambda: not InboundPayload.objects.filter(status="pending").exists())
 
 
 def body(number: int) -> bytes:
