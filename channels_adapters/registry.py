@@ -2,6 +2,7 @@
 
 from .adapters.base import ChannelAdapter
 from .adapters.email import EmailAdapter
+from .adapters.meta import InstagramAdapter, MessengerAdapter, WhatsAppAdapter
 from .adapters.phone import PhoneAdapter
 from .adapters.slack import SlackAdapter
 from .adapters.stub import StubAdapter
@@ -16,6 +17,9 @@ ADAPTERS: dict[str, type[ChannelAdapter]] = {
     ChannelKind.SMS: TwilioSmsAdapter,
     ChannelKind.PHONE: PhoneAdapter,
     ChannelKind.SLACK: SlackAdapter,
+    ChannelKind.WHATSAPP: WhatsAppAdapter,
+    ChannelKind.MESSENGER: MessengerAdapter,
+    ChannelKind.INSTAGRAM: InstagramAdapter,
 }
 
 
