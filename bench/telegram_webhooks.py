@@ -73,13 +73,15 @@ class Watcher:
                 self.arrived.setdefault(int(text[7:text.index(":")]), time.perf_counter())
 
     async def wait_for(self, numbers: range, timeout: float) -> float:
+        """When the last of ``numbers`` arrived; exits if some never do."""
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             if all(number in self.arrived for number in numbers):
                 return max(self.arrived[number] for number in numbers)
             await asyncio.sleep(0.01)
         missing = sum(number not in self.arrived for number in numbers)
-        raise SystemExit(f"{missing} events never reached the agent's socket")
+        raise SystemExit(f"{missing} of {len(numbers)} events never reached the agent's "
+                         f"socket within {timeout:.0f} s")
 
 
 async def post(session, url: str, number: int, sent: dict[int, float]) -> tuple[int, float]:
@@ -161,7 +163,9 @@ async def run(options, port: int, channel_id: int, cookie: str) -> dict:
 
         flooded = range(options.updates)
         burst = await flood(session, url, flooded, options.concurrency, sent)
-        burst["drained"] = await watcher.wait_for(flooded, 900) - sent[0]
+        print(f"flood posted: {burst['accepted']} accepted, {burst['rate']:.0f}/s", flush=True)
+        burst["drained"] = await watcher.wait_for(flooded, options.drain_timeout) - sent[0]
+        print(f"flood drained: {burst['drained']:.1f} s", flush=True)
 
         steady = range(options.updates, options.updates + options.paced)
         statuses = await paced(session, url, steady, options.rate, sent)
@@ -198,6 +202,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2,
                         help="processes of the one Celery worker")
+    parser.add_argument("--drain-timeout", type=float, default=600)
     parser.add_argument("--markdown", action="store_true")
     options = parser.parse_args()
 

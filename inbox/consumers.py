@@ -145,6 +145,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def inbox_event(self, message):
         await self.send_json({"type": "event", "event": message["event"]})
 
+    async def inbox_events(self, message):
+        for event in message["events"]:
+            await self.send_json({"type": "event", "event": event})
+
     async def inbox_signal(self, message):
         signal = message["signal"]
         if signal.get("type") in ("activity", "presence") and (

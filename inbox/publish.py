@@ -26,6 +26,7 @@ from .models import Event, Thread
 logger = logging.getLogger(__name__)
 
 EVENT_MESSAGE_TYPE = "inbox.event"
+EVENTS_MESSAGE_TYPE = "inbox.events"  # several events of one commit, in order
 
 
 def record_event(
@@ -92,10 +93,23 @@ def publish_event(event: Event) -> None:
 
 
 def publish_events(events: list[Event]) -> None:
-    # On failure the Event rows stay; clients catch up by id.
-    _send([(groups_for_event(event), {"type": EVENT_MESSAGE_TYPE,
-                                      "event": serialize_event(event)}, f"event {event.pk}")
-           for event in events])
+    """Ring each group once for the events of one commit: a batch of 200 inbound messages
+    is one channel-layer message per group, not 200 (each socket's queue on the channel
+    layer is bounded, and a burst of single events would overflow it and be dropped).
+    On failure the Event rows stay; clients catch up by id."""
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        serialized = serialize_event(event)
+        for group in groups_for_event(event):
+            by_group.setdefault(group, []).append(serialized)
+    sends = []
+    for group, serialized in by_group.items():
+        if len(serialized) == 1:
+            message = {"type": EVENT_MESSAGE_TYPE, "event": serialized[0]}
+        else:
+            message = {"type": EVENTS_MESSAGE_TYPE, "events": serialized}
+        sends.append(([group], message, f"events {serialized[0]['id']}…{serialized[-1]['id']}"))
+    _send(sends)
     _notify_listeners(events)
 
 

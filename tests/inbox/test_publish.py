@@ -44,6 +44,16 @@ async def _next(channel_layer, channel_name, timeout=5):
     return await asyncio.wait_for(channel_layer.receive(channel_name), timeout)
 
 
+async def _events(channel_layer, channel_name, count: int) -> list[dict]:
+    """The next ``count`` events, whether they came one per message or several at once."""
+    events = []
+    while len(events) < count:
+        message = await _next(channel_layer, channel_name)
+        assert message["type"] in ("inbox.event", "inbox.events")
+        events.extend(message.get("events") or [message.get("event")])
+    return events
+
+
 async def _nothing_arrives(channel_layer, channel_name):
     with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(channel_layer.receive(channel_name), 0.5)
@@ -58,17 +68,14 @@ async def test_an_inbound_message_is_published_to_its_team_and_to_staff(make_cha
     received = await sync_to_async(receive_message)(
         channel=channel, address="1001", text="Where is my order?", external_id="u1")
 
-    types = []
-    while len(types) < 3:
-        message = await _next(team_layer, team_listener)
-        assert message["type"] == "inbox.event"
-        event = message["event"]
+    events = await _events(team_layer, team_listener, 3)
+    for event in events:
         # what went over the layer is plain JSON and parses into its declared type
         assert json.loads(json.dumps(event)) == event
         parse_payload(event["type"], event["payload"])
-        types.append(event["type"])
+    types = [event["type"] for event in events]
     assert types == ["customer.created", "identity.added", "message.received"]
-    staff_types = [(await _next(staff_layer, staff_listener))["event"]["type"] for _ in types]
+    staff_types = [event["type"] for event in await _events(staff_layer, staff_listener, 3)]
     assert staff_types == types
     stored = await sync_to_async(list)(
         Event.objects.filter(thread=received.message.thread_id).values_list("type", flat=True))
@@ -102,3 +109,23 @@ async def test_a_rolled_back_change_publishes_nothing(make_channel, team, _liste
 
     await _nothing_arrives(channel_layer, listener)
     assert not await sync_to_async(Event.objects.filter(type="note.added").exists)()
+
+
+async def test_the_events_of_one_batch_ring_each_group_once(make_channel, team, _listen):
+    from inbox.actions import Incoming, receive_messages
+
+    channel = await sync_to_async(make_channel)("telegram")
+    channel_layer, listener = await _listen(team_group(team.pk))
+
+    await sync_to_async(receive_messages)(channel=channel, items=[
+        Incoming(address=str(1000 + n), text=f"#{n}", external_id=f"b{n}") for n in range(30)])
+
+    messages = []
+    with pytest.raises(asyncio.TimeoutError):
+        while True:
+            messages.append(await asyncio.wait_for(channel_layer.receive(listener), 0.5))
+    events = [event for message in messages for event in message.get("events", [])]
+    texts = [event["payload"]["message"]["text"] for event in events
+             if event["type"] == "message.received"]
+    assert texts == [f"#{n}" for n in range(30)]
+    assert len(messages) <= 3  # new customers, their identities, their messages
