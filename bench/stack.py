@@ -27,7 +27,10 @@ def recreate_database() -> None:
 
 
 def _environment() -> dict[str, str]:
-    return {**os.environ, "CELERY_QUEUE": QUEUE, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    # A channel-layer prefix of the run's own: sockets of earlier runs left in a group (until
+    # the group expires) would take a share of every publication.
+    return {**os.environ, "CELERY_QUEUE": QUEUE, "CHANNEL_LAYER_PREFIX": QUEUE,
+            "DJANGO_SETTINGS_MODULE": "config.settings"}
 
 
 def start_workers(count: int, *, pool: str = "prefork") -> subprocess.Popen:

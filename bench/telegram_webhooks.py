@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -70,12 +71,12 @@ class Watcher:
                 continue
             text = event["payload"]["message"]["text"]
             if text.startswith("bench #"):
-                self.arrived.setdefault(int(text[7:text.index(":")]), time.perf_counter())
+                self.arrived.setdefault(int(text[7:text.index(":")]), time.time())
 
     async def wait_for(self, numbers: range, timeout: float) -> float:
         """When the last of ``numbers`` arrived; exits if some never do."""
-        deadline = time.perf_counter() + timeout
-        while time.perf_counter() < deadline:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
             if all(number in self.arrived for number in numbers):
                 return max(self.arrived[number] for number in numbers)
             await asyncio.sleep(0.01)
@@ -86,7 +87,8 @@ class Watcher:
 
 async def post(session, url: str, number: int, sent: dict[int, float]) -> tuple[int, float]:
     started = time.perf_counter()
-    sent.setdefault(number, started)
+    # Wall-clock times (sent, arrived) compare with the database's timestamps.
+    sent.setdefault(number, time.time())
     async with session.post(url, data=update(number), headers={
             "Content-Type": "application/json",
             "X-Telegram-Bot-Api-Secret-Token": SECRET}) as response:
@@ -180,7 +182,28 @@ async def run(options, port: int, channel_id: int, cookie: str) -> dict:
             "socket_p50": percentile(to_socket, 0.5), "socket_p99": percentile(to_socket, 0.99),
             "socket_max": max(to_socket), "retried": len(retried),
             "retried_accepted": again["accepted"],
-            "posted": len(warm) + len(flooded) + len(steady) + len(retried)}
+            "posted": len(warm) + len(flooded) + len(steady) + len(retried),
+            "steady": steady, "sent": sent, "arrived": watcher.arrived}
+
+
+def paced_stages(channel, result) -> dict[str, float]:
+    """Where the paced updates' time went: POST → stored (committed row's received_at) →
+    message created (worker) → on the agent's socket."""
+    from inbox.models import Message
+
+    created = {int(text[7:text.index(":")]): at.timestamp() for text, at in
+               Message.objects.filter(channel=channel, text__startswith="bench #")
+               .values_list("text", "created_at")}
+    stored = {}
+    for body, at in channel.payloads.values_list("body", "received_at"):
+        number = json.loads(bytes(body))["update_id"] - 900_000_000
+        stored[number] = min(stored.get(number, at.timestamp()), at.timestamp())
+    steps = {"POST → stored": [], "stored → message": [], "message → socket": []}
+    for n in result["steady"]:
+        steps["POST → stored"].append(stored[n] - result["sent"][n])
+        steps["stored → message"].append(created[n] - stored[n])
+        steps["message → socket"].append(result["arrived"][n] - created[n])
+    return {step: statistics.median(values) for step, values in steps.items()}
 
 
 def wait_until_processed(channel, timeout: float = 600) -> None:
@@ -238,6 +261,7 @@ def main() -> int:
     finally:
         stop(daphne, worker)
 
+    stages = paced_stages(channel, result)
     payloads = InboundPayload.objects.filter(channel=channel)
     messages = Message.objects.filter(channel=channel)
     distinct = messages.values("external_id").distinct().count()
@@ -256,6 +280,8 @@ def main() -> int:
           f"processed; {messages.count()} messages, {distinct} distinct, expected {expected}")
     exact = (payloads.count() == result["posted"] and messages.count() == distinct == expected
              and burst["refused"] == result["paced_refused"] == 0)
+    print("paced, median per step: " + ", ".join(
+        f"{step} {seconds * 1000:.0f} ms" for step, seconds in stages.items()))
     print("every update stored and received exactly once" if exact else "NOT EXACTLY ONCE")
     if options.markdown:
         print("\n| measure | value |\n|---|---|")

@@ -4,9 +4,10 @@ from celery import shared_task
 from django.db import OperationalError
 
 from inbox.models import Message
+from inbox.publish import flush_publications
 
 from .delivery import Outcome, backoff_seconds, deliver
-from .inbound import process_payload, process_payloads, requeue_stuck
+from .inbound import process_payload_and_waiting, process_payloads, requeue_stuck
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -30,7 +31,10 @@ RETRY_ON_DATABASE_ERRORS = {"autoretry_for": (OperationalError,), "retry_backoff
 
 @shared_task(acks_late=True, **RETRY_ON_DATABASE_ERRORS)
 def process_inbound(payload_id: int) -> str:
-    payload = process_payload(payload_id)
+    payload = process_payload_and_waiting(payload_id)
+    # Ring the agents' sockets before taking the next task: the publisher thread would
+    # otherwise wait for the interpreter lock while this process works on.
+    flush_publications(timeout=1.0)
     return payload.status if payload else "missing"
 
 
@@ -38,6 +42,7 @@ def process_inbound(payload_id: int) -> str:
 def process_inbound_batch(payload_ids: list[int]) -> dict[str, int]:
     """A mailbox poll's batch: processed together, by whichever worker is free."""
     payloads = process_payloads(payload_ids)
+    flush_publications(timeout=1.0)
     processed = sum(p.status == "processed" for p in payloads.values())
     return {"processed": processed, "failed": len(payloads) - processed}
 

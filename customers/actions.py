@@ -24,7 +24,7 @@ from inbox.events import (
 from inbox.models import Event, Message, Tag, Team, Thread
 from inbox.publish import record_event, record_events
 
-from .addresses import PHONE_KINDS, IdentityKind, normalise_address
+from .addresses import PHONE_KINDS, REACHED_THROUGH, IdentityKind, normalise_address
 from .models import Customer, CustomerMerge, Identity
 
 
@@ -108,6 +108,26 @@ def identity_resolve(
             raise
         return existing
     return ResolvedIdentity(identity, customer, customer_created, identity_created=True)
+
+
+def identity_for_reaching(*, customer: Customer, kind: str) -> Identity | None:
+    """The customer's identity of ``kind``, made from a verified address of the kind it is
+    reached through (REACHED_THROUGH) when they have none yet: an agent may answer on
+    WhatsApp a customer whose phone number is proven. None if there is no such address, or
+    if it already belongs to another customer on ``kind``."""
+    existing = customer.identities.filter(kind=kind).order_by("-last_seen_at", "-id").first()
+    if existing is not None or kind not in REACHED_THROUGH:
+        return existing
+    source = (customer.identities.filter(kind=REACHED_THROUGH[kind], verified=True)
+              .order_by("-last_seen_at", "-id").first())
+    if source is None or Identity.objects.filter(kind=kind, address=source.address).exists():
+        return None
+    # Not verified: the number is proven, not that it has an account on ``kind``.
+    identity = Identity.objects.create(customer=customer, kind=kind, address=source.address,
+                                       display_name=source.display_name, verified=False)
+    record_event(IdentityAdded(identity_id=identity.pk, kind=kind, address=identity.address,
+                               verified=False), thread=customer.thread)
+    return identity
 
 
 @dataclass(frozen=True)

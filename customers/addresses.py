@@ -35,6 +35,12 @@ OPAQUE_ID = re.compile(r"[A-Za-z0-9._:@+=/|-]+")
 PHONE_KINDS = frozenset({IdentityKind.PHONE, IdentityKind.WHATSAPP})
 
 
+# Kinds a customer can be written to through another kind's verified address: a WhatsApp
+# account is a phone number, so a proven number can be written to on WhatsApp (outside
+# WhatsApp's 24-hour window, with an approved template).
+REACHED_THROUGH = {IdentityKind.WHATSAPP: IdentityKind.PHONE}
+
+
 def normalise_phone(raw: str, region: str | None = None) -> str:
     """Return ``raw`` in E.164, reading national numbers in ``region``."""
     try:

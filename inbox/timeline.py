@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q
 
 from channels_adapters.models import IDENTITY_KIND_OF_CHANNEL, Channel, ChannelKind
+from customers.addresses import REACHED_THROUGH
 
 from .models import Attachment, CannedResponse, Message, Thread
 
@@ -49,7 +50,12 @@ def reply_channels(thread: Thread, user) -> tuple[list[Channel], Channel | None]
     """The active channels the customer can be reached on that the agent may use (those of
     the thread's team and of the agent's teams; supervisors and admins: all), and the one to
     default to: the channel of the customer's last message, if it is one of them."""
-    kinds = set(thread.customer.identities.values_list("kind", flat=True))
+    kinds = set()
+    for kind, verified in thread.customer.identities.values_list("kind", "verified"):
+        kinds.add(kind)
+        if verified:  # a proven phone number reaches WhatsApp too
+            kinds.update(reached for reached, through in REACHED_THROUGH.items()
+                         if through == kind)
     # A phone line carries no written replies: calls are logged, not sent.
     channel_kinds = [kind for kind, identity_kind in IDENTITY_KIND_OF_CHANNEL.items()
                      if identity_kind in kinds and kind != ChannelKind.PHONE]

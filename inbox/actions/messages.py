@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_adapters.models import Channel
-from customers.actions import Claim, identities_resolve
+from customers.actions import Claim, identities_resolve, identity_for_reaching
 from customers.addresses import normalise_phone
 from customers.models import Identity
 
@@ -266,7 +266,8 @@ def _update_threads_and_record(channel, created: dict[int, _New], threads) -> No
 
 
 def _reply_identity(thread: Thread, channel: Channel) -> Identity:
-    """The identity to write to on ``channel``: the one that last wrote there, else the newest."""
+    """The identity to write to on ``channel``: the one that last wrote there, else the newest
+    (made from a verified phone number for WhatsApp, if need be)."""
     identities = Identity.objects.filter(customer=thread.customer, kind=channel.identity_kind)
     last_inbound = (
         thread.messages.filter(channel=channel, direction=Message.Direction.INBOUND,
@@ -274,7 +275,8 @@ def _reply_identity(thread: Thread, channel: Channel) -> Identity:
         .order_by("-created_at", "-id").values_list("identity_id", flat=True).first()
     )
     identity = identities.filter(pk=last_inbound).first() if last_inbound else None
-    identity = identity or identities.order_by("-last_seen_at", "-id").first()
+    identity = identity or identity_for_reaching(customer=thread.customer,
+                                                 kind=channel.identity_kind)
     if identity is None:
         raise ValidationError(
             _("%(customer)s has no %(kind)s identity to reach on %(channel)s.")
