@@ -6,6 +6,7 @@ from .adapters.meta import InstagramAdapter, MessengerAdapter, WhatsAppAdapter
 from .adapters.phone import PhoneAdapter
 from .adapters.slack import SlackAdapter
 from .adapters.stub import StubAdapter
+from .adapters.telegram import TelegramAdapter
 from .adapters.twilio_sms import TwilioSmsAdapter
 from .adapters.webchat import WebchatAdapter
 from .models import Channel, ChannelKind
@@ -15,6 +16,7 @@ ADAPTERS: dict[str, type[ChannelAdapter]] = {
     ChannelKind.EMAIL: EmailAdapter,
     ChannelKind.WEBCHAT: WebchatAdapter,
     ChannelKind.SMS: TwilioSmsAdapter,
+    ChannelKind.TELEGRAM: TelegramAdapter,
     ChannelKind.PHONE: PhoneAdapter,
     ChannelKind.SLACK: SlackAdapter,
     ChannelKind.WHATSAPP: WhatsAppAdapter,
