@@ -8,8 +8,9 @@ to be processed again with ``reprocess_payload``.
 
 import logging
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from inbox.actions import message_update_delivery, receive_messages
@@ -36,19 +37,14 @@ def store_payload(*, channel: Channel, headers: dict[str, str], body: bytes) -> 
 
 
 def store_payloads(requests: list[tuple[Channel, dict[str, str], bytes]]) -> list[InboundPayload]:
-    """Keep requests that arrived together in one transaction (one commit, one fsync), and
-    process them together: one task for the lot."""
-    from .tasks import process_inbound, process_inbound_batch
-
+    """Keep requests that arrived together in one transaction (one commit, one fsync); a
+    worker then drains each channel's pending payloads."""
     with transaction.atomic():
         payloads = InboundPayload.objects.bulk_create([
             InboundPayload(channel=channel, headers=stored_headers(headers), body=body)
             for channel, headers, body in requests])
-        ids = [payload.pk for payload in payloads]
-        if len(ids) == 1:
-            transaction.on_commit(lambda: process_inbound.delay(ids[0]))
-        else:
-            transaction.on_commit(lambda: process_inbound_batch.delay(ids))
+        channel_ids = {payload.channel_id for payload in payloads}
+        transaction.on_commit(lambda: request_drain(channel_ids))
     return payloads
 
 
@@ -57,26 +53,43 @@ def process_payload(payload_id: int) -> InboundPayload | None:
     return process_payloads([payload_id]).get(payload_id)
 
 
-# How many waiting payloads of its channel a task takes along with its own.
-TAKE_ALONG = 100
+# At most this many payloads of a channel are processed in one transaction.
+DRAIN_BATCH = 100
+# A channel's drain is asked for once per this many seconds at most while one is queued; a
+# drain task that was lost is asked for again after this (the sweep catches the rest).
+DRAIN_REQUEST_SECONDS = 5
 
 
-def process_payload_and_waiting(payload_id: int) -> InboundPayload | None:
-    """Process a payload together with the payloads of its channel still waiting for their
-    own tasks: one transaction for many (a few milliseconds each instead of twenty). Under a
-    steady trickle each task finds only its own; under a burst the batches grow by
-    themselves. Payloads another worker is processing are left to it (skip locked); their
-    own tasks then find them done."""
-    channel_id = InboundPayload.objects.filter(pk=payload_id).values_list(
-        "channel_id", flat=True).first()
-    if channel_id is None:
-        return None
-    with transaction.atomic():
-        waiting = list(
-            InboundPayload.objects.select_for_update(skip_locked=True)
-            .filter(channel_id=channel_id, status=InboundPayload.Status.PENDING)
-            .exclude(pk=payload_id).order_by("pk").values_list("pk", flat=True)[:TAKE_ALONG])
-        return process_payloads([payload_id, *waiting]).get(payload_id)
+def _drain_key(channel_id: int) -> str:
+    return f"inbound-drain:{connection.settings_dict['NAME']}:{channel_id}"
+
+
+def request_drain(channel_ids: set[int]) -> None:
+    """Ask a worker to process the channels' pending payloads, unless a drain of the channel
+    is already queued: a burst of webhooks makes a few drain tasks, each taking the
+    payloads waiting by then in batches, instead of a task per payload."""
+    from .tasks import drain_channel
+
+    for channel_id in sorted(channel_ids):
+        if cache.add(_drain_key(channel_id), 1, timeout=DRAIN_REQUEST_SECONDS):
+            drain_channel.delay(channel_id)
+
+
+def drain(channel_id: int) -> int:
+    """Process the channel's pending payloads, oldest first, a batch at a time, until none
+    is left; payloads another worker is processing are left to it (skip locked)."""
+    cache.delete(_drain_key(channel_id))  # payloads stored from now on ask for a new drain
+    done = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                InboundPayload.objects.select_for_update(skip_locked=True)
+                .filter(channel_id=channel_id, status=InboundPayload.Status.PENDING)
+                .order_by("pk").values_list("pk", flat=True)[:DRAIN_BATCH])
+            if not batch:
+                return done
+            process_payloads(batch)
+        done += len(batch)
 
 
 def process_payloads(payload_ids: list[int]) -> dict[int, InboundPayload]:

@@ -7,7 +7,7 @@ from inbox.models import Message
 from inbox.publish import flush_publications
 
 from .delivery import Outcome, backoff_seconds, deliver
-from .inbound import process_payload_and_waiting, process_payloads, requeue_stuck
+from .inbound import drain, process_payload, process_payloads, requeue_stuck
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -31,11 +31,20 @@ RETRY_ON_DATABASE_ERRORS = {"autoretry_for": (OperationalError,), "retry_backoff
 
 @shared_task(acks_late=True, **RETRY_ON_DATABASE_ERRORS)
 def process_inbound(payload_id: int) -> str:
-    payload = process_payload_and_waiting(payload_id)
+    """One payload (the sweep's, or one processed again)."""
+    payload = process_payload(payload_id)
+    flush_publications(timeout=1.0)
+    return payload.status if payload else "missing"
+
+
+@shared_task(acks_late=True, **RETRY_ON_DATABASE_ERRORS)
+def drain_channel(channel_id: int) -> int:
+    """What providers posted to a channel, batch by batch, until nothing is pending."""
+    done = drain(channel_id)
     # Ring the agents' sockets before taking the next task: the publisher thread would
     # otherwise wait for the interpreter lock while this process works on.
     flush_publications(timeout=1.0)
-    return payload.status if payload else "missing"
+    return done
 
 
 @shared_task(acks_late=True, **RETRY_ON_DATABASE_ERRORS)
