@@ -182,6 +182,8 @@ THREADLINE_CATCH_UP_PAGE = int(os.environ.get("THREADLINE_CATCH_UP_PAGE", "1000"
 # react to what happens in the inbox without the actions knowing them.
 THREADLINE_EVENT_LISTENERS = env_list("THREADLINE_EVENT_LISTENERS",
                                       "channels_adapters.slack.mirror.on_events")
+# This server's public URL (https://inbox.example.com), for links posted elsewhere (Slack).
+THREADLINE_BASE_URL = os.environ.get("THREADLINE_BASE_URL", "").rstrip("/")
 # Largest e-mail accepted (IMAP poller, SMTP listener), in bytes.
 THREADLINE_MAX_MAIL_BYTES = int(os.environ.get("THREADLINE_MAX_MAIL_BYTES", str(50 * 2**20)))
 # Longest message text accepted, in characters.

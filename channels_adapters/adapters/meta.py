@@ -12,9 +12,9 @@ from ..meta import signature
 from ..meta.graph import GraphClient
 from ..meta.messenger_inbound import parse_messaging
 from ..meta.messenger_outbound import send_messaging
-from ..meta.payloads import load_document
 from ..meta.whatsapp_inbound import parse_whatsapp
 from ..meta.whatsapp_outbound import send_whatsapp
+from ..payloads import load_document
 from .base import ChannelAdapter
 
 

@@ -25,7 +25,6 @@ replies: agents log their own calls in the composer, and answer in writing on ot
 channels.
 """
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,6 +35,7 @@ from django.utils.dateparse import parse_datetime
 from customers.actions import identity_resolve
 from customers.addresses import IdentityKind, normalise_phone
 
+from ..payloads import load_document
 from .base import DeliveryError, InboundAction
 from .stub import StubAdapter
 
@@ -81,11 +81,7 @@ class PhoneAdapter(StubAdapter):
     """Verifies like the stub (the same signed JSON); reads calls, sends nothing."""
 
     def parse(self, body, headers):
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, ValueError) as error:
-            raise ValueError(f"not JSON: {error}") from None
-        calls = document.get("calls") if isinstance(document, dict) else None
+        calls = load_document(body, what='{"calls": [call objects]}').get("calls")
         if not isinstance(calls, list) or not all(isinstance(call, dict) for call in calls):
             raise ValueError('expected {"calls": [call objects]}')
         if len(calls) > MAX_CALLS_PER_REQUEST:

@@ -13,9 +13,9 @@ under the channel secret ``webhook_secret``.
 
 import hashlib
 import hmac
-import json
 import uuid
 
+from ..payloads import load_document, objects
 from .base import ChannelAdapter, DeliveryError, DeliveryUpdate, InboundMessage
 
 SIGNATURE_HEADER = "x-threadline-signature"
@@ -40,31 +40,20 @@ class StubAdapter(ChannelAdapter):
         return bool(secret) and hmac.compare_digest(sign(body, secret), given)
 
     def parse(self, body, headers):
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, ValueError) as error:
-            raise ValueError(f"not JSON: {error}") from None
-        if not isinstance(document, dict):
-            raise ValueError("expected a JSON object")
+        document = load_document(body)
         items = []
-        for entry in _objects(document, "messages"):
+        for entry in objects(document, "messages"):
             items.append(InboundMessage(
                 address=str(entry.get("from", "")), text=str(entry.get("text", "")),
                 html=str(entry.get("html", "")), external_id=_text_or_none(entry.get("id")),
                 display_name=str(entry.get("name", "")),
             ))
-        for entry in _objects(document, "statuses"):
+        for entry in objects(document, "statuses"):
             items.append(DeliveryUpdate(external_id=str(entry.get("id", "")),
                                         status=str(entry.get("status", "")),
                                         error=str(entry.get("error", ""))))
         return items
 
-
-def _objects(document: dict, key: str) -> list[dict]:
-    entries = document.get(key, [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise ValueError(f"{key} must be a list of objects")
-    return entries
 
 
 def _text_or_none(value) -> str | None:

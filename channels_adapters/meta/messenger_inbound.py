@@ -7,9 +7,9 @@ from dataclasses import replace
 from django.utils.translation import gettext as _
 
 from ..adapters.base import DeliveryUpdate, InboundAction, InboundMessage
+from ..payloads import mapping, objects, text
 from . import media
 from .graph import GraphClient
-from .payloads import mapping, objects, text
 from .profiles import display_name
 from .watermarks import SeenUpTo
 

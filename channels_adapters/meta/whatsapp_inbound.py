@@ -4,10 +4,10 @@ customers wrote), ``contacts`` (their profile names) and ``statuses`` (news of o
 from django.utils.translation import gettext as _
 
 from ..adapters.base import DeliveryUpdate, InboundMessage
+from ..payloads import mapping, objects, text
 from . import media
 from .errors import WHATSAPP_WINDOW_CODE, whatsapp_window_reason
 from .graph import GraphClient, GraphError
-from .payloads import mapping, objects, text
 
 OBJECT = "whatsapp_business_account"
 MEDIA_TYPES = {"image", "document", "audio", "video", "sticker"}

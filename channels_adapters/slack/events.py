@@ -1,10 +1,10 @@
 """Reading Slack's Events API payloads: a customer's message becomes an InboundMessage, an
 agent's answer in a mirrored Slack thread an InboundAction; everything else is ignored."""
 
-import json
 
 from ..adapters.base import InboundMessage
 from ..models import Channel, SlackMirror
+from ..payloads import load_document
 from .agent_replies import SlackThreadMessage
 from .client import MAX_FILE_BYTES, download_file, user_profile
 
@@ -16,18 +16,10 @@ CUSTOMER_CONVERSATIONS = {"im", "channel", "group", "mpim"}
 HUMAN_SUBTYPES = {None, "file_share", "thread_broadcast"}
 
 
-def read_document(body: bytes) -> dict:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"not JSON: {error}") from None
-    if not isinstance(document, dict):
-        raise ValueError("expected a JSON object")
-    return document
 
 
 def parse_events(channel: Channel, body: bytes) -> list:
-    document = read_document(body)
+    document = load_document(body)
     event = document.get("event")
     if document.get("type") != "event_callback" or not isinstance(event, dict):
         return []

@@ -4,22 +4,18 @@ Only ``message`` and ``edited_message`` carry what customers write (the webhook 
 nothing else); in a group the sender is the customer and the group's chat gets the replies.
 """
 
-import json
 
 import phonenumbers
 from telegram import Message, Update
 
 from inbox.actions import Incoming, NewAttachment
 
+from ..payloads import load_document
+
 
 def read_update(body: bytes) -> Update:
     """The Update in ``body``; ValueError if it is not one (the payload fails, kept)."""
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"not JSON: {error}") from None
-    if not isinstance(document, dict):
-        raise ValueError("a Telegram update is a JSON object")
+    document = load_document(body, what="a Telegram update: a JSON object")
     try:
         return Update.de_json(document, bot=None)
     except Exception as error:  # the SDK's own validation: missing or mistyped fields

@@ -4,13 +4,14 @@ what is wrong (the payload is then kept, failed, with that reason)."""
 import json
 
 
-def load_document(body: bytes) -> dict:
+def load_document(body: bytes, *, what: str = "a JSON object") -> dict:
+    """The JSON object in ``body``; ValueError if it is not ``what``."""
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, ValueError) as error:
         raise ValueError(f"not JSON: {error}") from None
     if not isinstance(document, dict):
-        raise ValueError("expected a JSON object")
+        raise ValueError(f"expected {what}")
     return document
 
 
