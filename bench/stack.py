@@ -33,15 +33,16 @@ def _environment() -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "config.settings"}
 
 
-def start_workers(count: int, *, pool: str = "prefork") -> subprocess.Popen:
-    """``count`` Celery worker processes (or threads) on the bench's database and queue."""
+def start_workers(count: int, *, pool: str = "prefork", nice: int = 0) -> subprocess.Popen:
+    """``count`` Celery worker processes (or threads) on the bench's database and queue;
+    ``nice`` lowers their CPU priority below the web server's."""
     from config.celery import app
 
     name = f"bench-{os.getpid()}@{socket.gethostname()}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", pool, "-c",
-         str(count), "-n", name, "-Q", QUEUE, "--without-gossip", "--without-mingle",
-         "-l", "warning"],
+        ["nice", "-n", str(nice), sys.executable, "-m", "celery", "-A", "config", "worker",
+         "-P", pool, "-c", str(count), "-n", name, "-Q", QUEUE, "--without-gossip",
+         "--without-mingle", "-l", "warning"],
         env=_environment(), stdout=LOG.open("a"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while not app.control.ping(destination=[name], timeout=0.5):

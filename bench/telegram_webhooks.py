@@ -225,6 +225,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2,
                         help="processes of the one Celery worker")
+    parser.add_argument("--pool", default="prefork", help="the Celery worker's pool")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="run the worker at this nice level (the web server at 0)")
     parser.add_argument("--drain-timeout", type=float, default=600)
     parser.add_argument("--markdown", action="store_true")
     options = parser.parse_args()
@@ -253,7 +256,7 @@ def main() -> int:
     connection.close()
 
     port = free_port()
-    worker = start_workers(options.workers)
+    worker = start_workers(options.workers, pool=options.pool, nice=options.worker_nice)
     daphne = start_daphne(port)
     try:
         result = asyncio.run(run(options, port, channel.pk, cookie))
