@@ -83,12 +83,13 @@ def drain(channel_id: int) -> int:
     while True:
         with transaction.atomic():
             batch = list(
-                InboundPayload.objects.select_for_update(skip_locked=True)
+                InboundPayload.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("channel__team")
                 .filter(channel_id=channel_id, status=InboundPayload.Status.PENDING)
-                .order_by("pk").values_list("pk", flat=True)[:DRAIN_BATCH])
+                .order_by("pk")[:DRAIN_BATCH])
             if not batch:
                 return done
-            process_payloads(batch)
+            _process_locked(batch)
         done += len(batch)
 
 
@@ -100,32 +101,37 @@ def process_payloads(payload_ids: list[int]) -> dict[int, InboundPayload]:
         payloads = list(
             InboundPayload.objects.select_for_update(of=("self",))
             .select_related("channel__team").filter(pk__in=payload_ids).order_by("pk"))
-        todo = [payload for payload in payloads
-                if payload.status != InboundPayload.Status.PROCESSED]
-        parsed = []
-        for payload in todo:
-            payload.attempts += 1
-            try:
-                parsed.append((payload, adapter_for(payload.channel).parse(
-                    bytes(payload.body), payload.headers)))
-            except ValueError as error:
-                _failed(payload, error)
-        by_channel: dict[int, list] = {}
-        for payload, items in parsed:
-            by_channel.setdefault(payload.channel_id, []).append((payload, items))
-        for group in by_channel.values():
-            try:
-                with transaction.atomic():
-                    _apply(group)
-            except (ValueError, ValidationError, IntegrityError):
-                for payload, items in group:
-                    try:
-                        with transaction.atomic():
-                            _apply([(payload, items)])
-                    except (ValueError, ValidationError) as error:
-                        _failed(payload, error)
-        _save_outcomes(todo)
+        _process_locked(payloads)
     return {payload.pk: payload for payload in payloads}
+
+
+def _process_locked(payloads: list[InboundPayload]) -> None:
+    """``process_payloads`` on payload rows this transaction has locked."""
+    todo = [payload for payload in payloads
+            if payload.status != InboundPayload.Status.PROCESSED]
+    parsed = []
+    for payload in todo:
+        payload.attempts += 1
+        try:
+            parsed.append((payload, adapter_for(payload.channel).parse(
+                bytes(payload.body), payload.headers)))
+        except ValueError as error:
+            _failed(payload, error)
+    by_channel: dict[int, list] = {}
+    for payload, items in parsed:
+        by_channel.setdefault(payload.channel_id, []).append((payload, items))
+    for group in by_channel.values():
+        try:
+            with transaction.atomic():
+                _apply(group)
+        except (ValueError, ValidationError, IntegrityError):
+            for payload, items in group:
+                try:
+                    with transaction.atomic():
+                        _apply([(payload, items)])
+                except (ValueError, ValidationError) as error:
+                    _failed(payload, error)
+    _save_outcomes(todo)
 
 
 def _save_outcomes(payloads: list[InboundPayload]) -> None:

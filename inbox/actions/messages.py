@@ -200,7 +200,10 @@ def _create_messages(channel, fresh, resolved, threads, known) -> dict[int, _New
         pending = _create_one_by_one(channel, pending, known)
     created = {}
     for item, message, body in pending:
-        _save_attachments(message, body.attachments)
+        if body.attachments:
+            _save_attachments(message, body.attachments)
+        else:  # none to read back for its snapshot
+            message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}
         created[id(item)] = _New(message, item.automatic,
                                  resolved[item.address].customer_created)
     for _item, external_id in duplicates:
