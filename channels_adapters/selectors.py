@@ -1,8 +1,12 @@
 """Reading channels on the hot path of the webhook endpoint."""
 
 import time
+from typing import TYPE_CHECKING
 
 from .models import Channel
+
+if TYPE_CHECKING:
+    from inbox.models import Message
 
 # Seconds a process trusts what it read about a channel. A provider may post hundreds of
 # webhooks a second to one channel: reading it once per request would double the queries.
@@ -23,6 +27,17 @@ async def active_channel(kind: str, channel_id: int) -> Channel | None:
         _channels.clear()
     _channels[key] = (now, channel)
     return channel
+
+
+def last_inbound_metadata(message: "Message") -> dict:
+    """What the adapter kept of the customer's last message on the reply's channel (the
+    Telegram chat, the Slack channel and thread they wrote in): where to answer."""
+    metadata = (
+        message.__class__.objects.filter(channel_id=message.channel_id,
+                                         identity_id=message.identity_id,
+                                         direction=message.Direction.INBOUND)
+        .order_by("-created_at", "-id").values_list("metadata", flat=True).first())
+    return metadata if isinstance(metadata, dict) else {}
 
 
 def forget_channels() -> None:

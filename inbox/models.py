@@ -201,6 +201,11 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.filename
 
+    def read(self) -> bytes:
+        """The file's bytes, for an adapter sending it."""
+        with self.file.open("rb") as stored:
+            return stored.read()
+
 
 class Event(models.Model):
     """Append-only record of every change. Its id is the live-update cursor."""

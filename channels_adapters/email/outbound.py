@@ -38,8 +38,7 @@ def build_email(message: Message, *, connection=None) -> EmailMultiAlternatives:
     )
     mail.attach_alternative(message.html or linebreaks(escape(message.text)), "text/html")
     for attachment in message.attachments.all():
-        with attachment.file.open("rb") as handle:
-            mail.attach(attachment.filename, handle.read(), attachment.content_type)
+        mail.attach(attachment.filename, attachment.read(), attachment.content_type)
     return mail
 
 

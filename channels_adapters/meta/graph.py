@@ -6,6 +6,8 @@ log (it logs URLs at INFO) never shows it.
 
 import httpx
 
+from ..downloads import TooLarge, read_limited
+
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_VERSION = "v21.0"
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
@@ -35,10 +37,7 @@ class GraphError(Exception):
                    subcode=_int_or_none(error.get("error_subcode")), details=str(details))
 
 
-class MediaTooLarge(Exception):
-    def __init__(self, size: int):
-        super().__init__(f"{size} bytes")
-        self.size = size
+MediaTooLarge = TooLarge  # a file past the limit, found out without reading more
 
 
 class GraphClient:
@@ -81,16 +80,9 @@ class GraphClient:
                 if response.status_code >= 400:
                     response.read()
                     raise GraphError.from_response(response)
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > limit:
-                    raise MediaTooLarge(int(declared))
-                content = bytearray()
-                for chunk in response.iter_bytes():
-                    content += chunk
-                    if len(content) > limit:
-                        raise MediaTooLarge(len(content))
+                content = read_limited(response, limit)
                 content_type = response.headers.get("content-type", "")
-                return bytes(content), content_type.split(";")[0].strip()
+                return content, content_type.split(";")[0].strip()
         except httpx.HTTPError as error:
             raise GraphError(f"{type(error).__name__}: {error}") from None
 

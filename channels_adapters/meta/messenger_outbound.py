@@ -40,8 +40,7 @@ def send_messaging(client: GraphClient, *, message, human_agent_tag: bool,
 
 
 def _send_file(client: GraphClient, recipient: dict, envelope: dict, attachment) -> dict:
-    with attachment.file.open("rb") as file:
-        content = file.read()
+    content = attachment.read()
     content_type = attachment.content_type or "application/octet-stream"
     kind = ATTACHMENT_TYPES.get(content_type.split("/")[0], "file")
     return client.post("me/messages", data={

@@ -56,8 +56,7 @@ def _template(template: dict) -> dict:
 
 
 def _upload(client: GraphClient, phone_number_id: str, attachment) -> str:
-    with attachment.file.open("rb") as file:
-        content = file.read()
+    content = attachment.read()
     content_type = attachment.content_type or "application/octet-stream"
     answer = client.post(
         f"{phone_number_id}/media",

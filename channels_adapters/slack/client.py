@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from ..adapters.base import DeliveryError
+from ..downloads import TooLarge, read_limited
 from ..models import Channel
 
 logger = logging.getLogger(__name__)
@@ -117,14 +118,10 @@ def download_file(channel: Channel, url: str) -> bytes | None:
                 logger.warning("file download for channel %s: HTTP %s", channel.pk,
                                response.status_code)
                 return None
-            content = bytearray()
-            for chunk in response.iter_bytes():
-                content += chunk
-                if len(content) > MAX_FILE_BYTES:
-                    logger.warning("file for channel %s over %s bytes: skipped", channel.pk,
-                                   MAX_FILE_BYTES)
-                    return None
-            return bytes(content)
+            return read_limited(response, MAX_FILE_BYTES)
+    except TooLarge:
+        logger.warning("file for channel %s over %s bytes: skipped", channel.pk, MAX_FILE_BYTES)
+        return None
     except httpx.HTTPError as error:
         logger.warning("file download for channel %s failed: %s", channel.pk,
                        type(error).__name__)

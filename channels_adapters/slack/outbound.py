@@ -3,13 +3,14 @@ DM or the shared channel, in their Slack thread if they wrote in one), else a ne
 
 from inbox.models import Message
 
+from ..selectors import last_inbound_metadata
 from .client import CALL_ERRORS, delivery_error, escape, web_client
 
 
 def send_message(message: Message) -> str:
     """Post ``message``; return ``"<slack channel>:<ts>"`` (``":file:<id>"`` with files)."""
     client = web_client(message.channel)
-    last = _last_inbound_metadata(message)
+    last = last_inbound_metadata(message)
     try:
         slack_channel = last.get("slack_channel") or client.conversations_open(
             users=message.identity.address)["channel"]["id"]
@@ -18,7 +19,7 @@ def send_message(message: Message) -> str:
         if attachments:
             # One upload carries the files and the text, as one Slack message.
             response = client.files_upload_v2(
-                file_uploads=[{"file": _read(a), "filename": a.filename, "title": a.filename}
+                file_uploads=[{"file": a.read(), "filename": a.filename, "title": a.filename}
                               for a in attachments],
                 channel=slack_channel, thread_ts=thread_ts,
                 initial_comment=escape(message.text) or None)
@@ -30,15 +31,3 @@ def send_message(message: Message) -> str:
         raise delivery_error(error) from error
 
 
-def _last_inbound_metadata(message: Message) -> dict:
-    metadata = (
-        Message.objects.filter(thread_id=message.thread_id, channel_id=message.channel_id,
-                               identity_id=message.identity_id,
-                               direction=Message.Direction.INBOUND)
-        .order_by("-created_at", "-id").values_list("metadata", flat=True).first())
-    return metadata if isinstance(metadata, dict) else {}
-
-
-def _read(attachment) -> bytes:
-    with attachment.file.open("rb") as file:
-        return file.read()

@@ -11,6 +11,7 @@ from telegram.error import TelegramError
 from inbox.models import Message
 
 from ..adapters.base import DeliveryError
+from ..selectors import last_inbound_metadata
 from .client import bot_config, run
 from .errors import delivery_error
 
@@ -37,11 +38,7 @@ class PartlySent(Exception):
 def reply_chat_id(message: Message) -> str:
     """The chat the customer last wrote from on this channel (a group, for a customer who
     writes there), else their private chat, whose id is their user id."""
-    chat_id = (Message.objects.filter(channel_id=message.channel_id,
-                                      identity_id=message.identity_id,
-                                      direction=Message.Direction.INBOUND)
-               .order_by("-created_at", "-id").values_list("metadata__chat_id", flat=True)
-               .first())
+    chat_id = last_inbound_metadata(message).get("chat_id")
     return str(chat_id if chat_id not in (None, "") else message.identity.address)
 
 
@@ -120,6 +117,4 @@ def _longest_prefix(text: str, limit: int) -> int:
 
 
 def _read(attachment) -> OutboundFile:
-    with attachment.file.open("rb") as stored:
-        content = stored.read()
-    return OutboundFile(attachment.filename, attachment.content_type, content)
+    return OutboundFile(attachment.filename, attachment.content_type, attachment.read())

@@ -11,6 +11,7 @@ import httpx
 
 from inbox.actions import NewAttachment
 
+from ..downloads import TooLarge, read_limited
 from .redaction import redact, redacting_logger
 
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
@@ -58,18 +59,12 @@ def _fetch(client: httpx.Client, item: MediaItem, auth) -> tuple[bytes, str]:
         with client.stream("GET", item.url, auth=auth) as response:
             if response.status_code != 200:
                 raise MediaUnavailable(f"Twilio answered HTTP {response.status_code}")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_MEDIA_BYTES:
-                raise MediaUnavailable(_too_large())
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_MEDIA_BYTES:
-                    raise MediaUnavailable(_too_large())
-                chunks.append(chunk)
+            content = read_limited(response, MAX_MEDIA_BYTES)
             content_type = item.content_type or response.headers.get(
                 "content-type", "application/octet-stream")
-            return b"".join(chunks), content_type
+            return content, content_type
+    except TooLarge:
+        raise MediaUnavailable(_too_large()) from None
     except httpx.HTTPError as error:  # unreachable, timed out, a malformed URL
         raise MediaUnavailable(redact(f"{type(error).__name__}: {error}")) from None
 
