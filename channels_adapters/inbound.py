@@ -8,10 +8,11 @@ to be processed again with ``reprocess_payload``.
 
 import logging
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+
+from config.process_cache import process_cache
 
 from inbox.actions import message_update_delivery, receive_messages
 from inbox.models import Message
@@ -71,14 +72,16 @@ def request_drain(channel_ids: set[int]) -> None:
     from .tasks import drain_channel
 
     for channel_id in sorted(channel_ids):
-        if cache.add(_drain_key(channel_id), 1, timeout=DRAIN_REQUEST_SECONDS):
+        if process_cache().add(_drain_key(channel_id), 1, timeout=DRAIN_REQUEST_SECONDS):
             drain_channel.delay(channel_id)
 
 
 def drain(channel_id: int) -> int:
     """Process the channel's pending payloads, oldest first, a batch at a time, until none
     is left; payloads another worker is processing are left to it (skip locked)."""
-    cache.delete(_drain_key(channel_id))  # payloads stored from now on ask for a new drain
+    # Payloads committed from now on ask for a new drain: a batch smaller than a full one
+    # took everything that was pending, and nothing is left to look for.
+    process_cache().delete(_drain_key(channel_id))
     done = 0
     while True:
         with transaction.atomic():
@@ -91,6 +94,8 @@ def drain(channel_id: int) -> int:
                 return done
             _process_locked(batch)
         done += len(batch)
+        if len(batch) < DRAIN_BATCH:
+            return done
 
 
 def process_payloads(payload_ids: list[int]) -> dict[int, InboundPayload]:

@@ -164,7 +164,9 @@ class Message(models.Model):
     delivery_error = models.TextField(_("delivery error"), blank=True)
     delivery_attempts = models.PositiveIntegerField(default=0)
     metadata = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Not auto_now_add: the messages received in one batch share one time (and their
+    # threads one UPDATE); ties are ordered by id.
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -7,7 +7,8 @@ import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
+
+from config.process_cache import process_cache
 
 from ..models import Channel
 
@@ -75,10 +76,10 @@ def within_rate(scope: str, who: str, *, limit: int, window_seconds: int = 60) -
     window = int(time.time() // window_seconds)
     digest = hashlib.sha256(who.encode()).hexdigest()[:32]
     key = f"webchat:rate:{scope}:{digest}:{window}"
-    cache.add(key, 0, timeout=window_seconds + 5)
+    process_cache().add(key, 0, timeout=window_seconds + 5)
     try:
-        count = cache.incr(key)
+        count = process_cache().incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window_seconds + 5)
+        process_cache().add(key, 1, timeout=window_seconds + 5)
         count = 1
     return count <= limit

@@ -178,6 +178,7 @@ def _create_messages(channel, fresh, resolved, threads, known) -> dict[int, _New
     by_external_id: dict[str, Incoming] = {}
     answered = _answered_messages(channel, [item for item, _, _ in fresh])
     duplicates: list[tuple[Incoming, str]] = []
+    received_at = timezone.now()  # one time for the batch: see _update_threads_and_record
     for item, external_id, body in fresh:
         if external_id is not None and external_id in by_external_id:
             duplicates.append((item, external_id))
@@ -188,7 +189,7 @@ def _create_messages(channel, fresh, resolved, threads, known) -> dict[int, _New
         pending.append((item, Message(
             thread=threads[identity.customer.pk], channel=channel, identity=identity.identity,
             direction=Message.Direction.INBOUND, text=body.text, html=body.html,
-            external_id=external_id,
+            external_id=external_id, created_at=received_at,
             in_reply_to=next((answered[i] for i in item.replies_to if i in answered), None),
             metadata={**item.metadata, **({"automatic": True} if item.automatic else {})},
         ), body))
@@ -261,10 +262,18 @@ def _update_threads_and_record(channel, created: dict[int, _New], threads) -> No
                         thread))
         if reopened:
             entries.append((status_change(thread, previous_status=previous_status), thread))
-    for thread in by_thread.values():  # one UPDATE each: bulk_update's CASE costs more
-        Thread.objects.filter(pk=thread.pk).update(
-            last_activity_at=thread.last_activity_at, last_inbound_at=thread.last_inbound_at,
-            team=thread.team_id, status=thread.status, snoozed_until=thread.snoozed_until)
+    # The batch's messages share one time, so its threads nearly always take the same new
+    # values: one UPDATE per distinct set (one per thread cost 1.5 ms each, a batch of 100
+    # spent a third of its time there; bulk_update's CASE costs more still).
+    changes: dict[tuple, list[int]] = {}
+    for thread in by_thread.values():
+        values = (thread.last_activity_at, thread.last_inbound_at, thread.team_id,
+                  thread.status, thread.snoozed_until)
+        changes.setdefault(values, []).append(thread.pk)
+    for (activity, inbound, team_id, status, snoozed_until), thread_ids in changes.items():
+        Thread.objects.filter(pk__in=thread_ids).update(
+            last_activity_at=activity, last_inbound_at=inbound, team=team_id, status=status,
+            snoozed_until=snoozed_until)
     record_events(entries)
 
 
