@@ -58,9 +58,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "customers",
     "inbox",
     "channels_adapters",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +193,38 @@ THREADLINE_BASE_URL = os.environ.get("THREADLINE_BASE_URL", "").rstrip("/")
 THREADLINE_MAX_MAIL_BYTES = int(os.environ.get("THREADLINE_MAX_MAIL_BYTES", str(50 * 2**20)))
 # Longest message text accepted, in characters.
 THREADLINE_MAX_TEXT_LENGTH = int(os.environ.get("THREADLINE_MAX_TEXT_LENGTH", "65536"))
+
+# --- REST API (api/) -----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    # THREADLINE_API_RATE: requests per token (or signed-in user), e.g. 600/min.
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("THREADLINE_API_RATE", "600/min")},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StrictCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Threadline API",
+    "DESCRIPTION": "Customers, their one thread across every channel, messages, events and "
+                   "outgoing webhooks. Authenticate with `Authorization: Bearer <token>` "
+                   "(an admin creates tokens in the back office).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
 
 # --- Mail ------------------------------------------------------------------------------
 # E-mail channels with their own SMTP settings send through them; the others, and Django's

@@ -1,0 +1,5 @@
+"""Routes of the API (see api/urls.py)."""
+
+
+def register(router) -> None:
+    pass
