@@ -3,15 +3,21 @@
 ``code`` is stable for programs, ``message`` is for people, ``fields`` holds each invalid
 field's messages (nested as the request was)."""
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+logger = logging.getLogger(__name__)
+
 MESSAGES = {
     status.HTTP_400_BAD_REQUEST: "The request is not valid.",
     status.HTTP_404_NOT_FOUND: "Not found.",
+    status.HTTP_500_INTERNAL_SERVER_ERROR: "Something went wrong on our side; it was logged. "
+                                           "Try again later.",
 }
 
 
@@ -40,7 +46,11 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)
     if response is None:
-        return None  # a real server error: Django's 500 (logged), never the details
+        # A real server error: logged with its traceback, the client sees no details.
+        logger.exception("API error in %s", context.get("view").__class__.__name__,
+                         exc_info=exc)
+        return Response(error_body("server_error", MESSAGES[500]),
+                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
     if isinstance(exc, exceptions.ValidationError):
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
@@ -75,3 +85,49 @@ def _plain(detail):
 
 def not_found() -> Response:
     return Response(error_body("not_found", MESSAGES[404]), status=404)
+
+
+# --- The error body in the OpenAPI schema -------------------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error: a stable `code` for programs, a `message` for people, and "
+                   "`fields` with each invalid field's messages (empty when none).",
+    "properties": {"error": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "example": "validation_error"},
+            "message": {"type": "string", "example": "This field is required."},
+            "fields": {"type": "object", "additionalProperties": {},
+                       "example": {"text": ["This field is required."]}},
+        },
+        "required": ["code", "message", "fields"],
+    }},
+    "required": ["error"],
+}
+ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+# Answers any operation may give, documented once here rather than on every view.
+COMMON_ERRORS = {
+    "400": "The request is not valid (see `fields`).",
+    "401": "No token, or a token that is not valid or was revoked.",
+    "403": "The token's scope does not allow this request.",
+    "429": "Too many requests: wait the number of seconds in `Retry-After`.",
+}
+
+
+def document_error_responses(result, generator, request, public):
+    """Schema postprocessing hook: the Error body, and the errors every operation may give
+    (404 on paths naming an object), unless the view documented them itself."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path, path_item in result.get("paths", {}).items():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            errors = dict(COMMON_ERRORS)
+            if "{" in path:
+                errors["404"] = "Not found, or not visible to this token's teams."
+            for code, description in errors.items():
+                responses.setdefault(code, {"description": description, "content": ERROR_REF})
+    return result

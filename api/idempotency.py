@@ -1,6 +1,162 @@
 """``Idempotency-Key`` on POST: a retried request gets the first response, nothing new is
-created. (Placeholder: passes requests through; see the API issue.)"""
+created.
+
+The key is claimed (a row, unique per user and key) before the view runs, so a duplicate
+sent while the first is still running gets 409 instead of running twice. The first
+response (status and JSON body) is then kept with it; a retry with the same body and path
+gets that response again with ``Idempotent-Replayed: true``. A 5xx is not kept: the claim
+is released so the client can retry. Keys live 24 hours (purged as new ones are claimed)."""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from .errors import ERROR_REF
+from .models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+KEY_LIFETIME = timedelta(hours=24)
+
+
+class IdempotencyConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_key_in_progress"
+    default_detail = ("A request with this Idempotency-Key is still being processed: "
+                      "retry in a moment.")
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = ("This Idempotency-Key was used for a different request (another body "
+                      "or path): use a new key for a new request.")
+
+
+class _Replay(Exception):
+    """Raised from ``initial`` to answer with a kept response instead of running the view."""
+
+    def __init__(self, record: IdempotencyKey):
+        self.record = record
+
+
+def purge_expired_keys() -> int:
+    """Delete keys older than their lifetime (one DELETE on the created_at index)."""
+    deleted, _ = IdempotencyKey.objects.filter(
+        created_at__lt=timezone.now() - KEY_LIFETIME).delete()
+    return deleted
+
+
+def _fingerprint(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def claim_key(*, user, key: str, method: str, path: str, body: bytes) -> IdempotencyKey:
+    """This request's claim on ``key``; raises _Replay, 409 or 422 when it was seen."""
+    fingerprint = _fingerprint(body)
+    purge_expired_keys()
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(user=user, key=key, method=method, path=path,
+                                                 fingerprint=fingerprint)
+    except IntegrityError:
+        pass
+    record = IdempotencyKey.objects.filter(user=user, key=key).first()
+    if record is None or record.status_code is None:
+        # Still running, or just released after a 5xx: either way, try again shortly.
+        raise IdempotencyConflict()
+    if (record.fingerprint, record.method, record.path) != (fingerprint, method, path):
+        raise IdempotencyKeyReused()
+    raise _Replay(record)
 
 
 class IdempotentMixin:
-    """Mixed into every API view (api.base.ApiViewSet)."""
+    """Mixed into every API view (api.base.ApiViewSet): POSTs honour ``Idempotency-Key``."""
+
+    _idempotency_claim: IdempotencyKey | None = None
+
+    def initial(self, request, *args, **kwargs):
+        # After authentication, scopes and rate limits: a refused request claims nothing.
+        super().initial(request, *args, **kwargs)
+        self._idempotency_claim = None
+        key = request.headers.get(HEADER)
+        if request.method != "POST" or key is None:
+            return
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise exceptions.ValidationError(
+                {HEADER: [f"Give a key of 1 to {MAX_KEY_LENGTH} characters "
+                          "(a UUID is a good choice)."]}, code="invalid_idempotency_key")
+        self._idempotency_claim = claim_key(user=request.user, key=key,
+                                            method=request.method, path=request.path,
+                                            body=request.body)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Replay):
+            return Response(exc.record.response, status=exc.record.status_code,
+                            headers={REPLAYED_HEADER: "true"})
+        try:
+            return super().handle_exception(exc)
+        except Exception:
+            self._release_claim()  # an unhandled error: a 500 the client may retry
+            raise
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        claim, self._idempotency_claim = self._idempotency_claim, None
+        if claim is not None:
+            if response.status_code >= 500:
+                claim.delete()
+            else:
+                claim.status_code = response.status_code
+                claim.response = _as_json(getattr(response, "data", None))
+                claim.save(update_fields=["status_code", "response"])
+        return response
+
+    def _release_claim(self) -> None:
+        claim, self._idempotency_claim = self._idempotency_claim, None
+        if claim is not None:
+            claim.delete()
+
+
+def _as_json(data):
+    """The body as the client received it (dates, decimals and UUIDs as strings)."""
+    if data is None:
+        return None
+    return json.loads(JSONRenderer().render(data))
+
+
+def document_idempotency_key(result, generator, request, public):
+    """Schema postprocessing hook: every POST takes the optional ``Idempotency-Key`` header
+    and may answer 409 (a duplicate still running) or 422 (the key reused)."""
+    for path_item in result.get("paths", {}).values():
+        operation = path_item.get("post")
+        if operation is None:
+            continue
+        parameters = operation.setdefault("parameters", [])
+        if not any(p.get("name") == HEADER and p.get("in") == "header" for p in parameters):
+            parameters.append(IDEMPOTENCY_PARAMETER)
+        responses = operation.setdefault("responses", {})
+        for code, description in (("409", IdempotencyConflict.default_detail),
+                                  ("422", IdempotencyKeyReused.default_detail)):
+            responses.setdefault(code, {"description": description, "content": ERROR_REF})
+    return result
+
+
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    "description": ("A unique key (a UUID) per operation: a retry with the same key and "
+                    "body returns the first response (with `Idempotent-Replayed: true`) and "
+                    "creates nothing new. Keys are kept 24 hours."),
+    "example": "5f1c2a9e-8b1d-4b7e-9a57-0c6f0b2d6a11",
+}
+

@@ -224,6 +224,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # The Error body and the errors every operation may give; Idempotency-Key on POSTs.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "api.errors.document_error_responses",
+                             "api.idempotency.document_idempotency_key"],
 }
 
 # --- Mail ------------------------------------------------------------------------------
