@@ -224,6 +224,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One name per choice set used by several serializers' fields.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelKindEnum": "channels_adapters.models.ChannelKind",
+        "MessageDirectionEnum": "inbox.models.Message.Direction",
+        "InteractionDirectionEnum": "inbox.actions.messages.INTERACTION_DIRECTIONS",
+    },
     # The Error body and the errors every operation may give; Idempotency-Key on POSTs.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "api.errors.document_error_responses",
