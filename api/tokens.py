@@ -23,9 +23,12 @@ def hash_key(raw_key: str) -> str:
 
 
 def create_token(*, name: str, scope: str = Scope.READ, teams: Iterable[Team] = (),
-                 all_teams: bool = False, created_by: User | None = None) -> tuple[ApiToken, str]:
-    """A new token and its key, which is never shown again (only its hash is kept)."""
-    raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
+                 all_teams: bool = False, created_by: User | None = None,
+                 raw_key: str | None = None) -> tuple[ApiToken, str]:
+    """A new token and its key, which is never shown again (only its hash is kept).
+
+    ``raw_key`` is for the demo's published key only; real tokens get a random one."""
+    raw_key = raw_key or KEY_PREFIX + secrets.token_urlsafe(32)
     prefix = raw_key[:12]
     teams = list(teams)
     with transaction.atomic():

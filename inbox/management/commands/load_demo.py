@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from api.models import ApiToken, Scope
+from api.tokens import create_token
 from channels_adapters.inbound import store_payload
 from channels_adapters.models import Channel, ChannelKind
 from customers.models import Customer
@@ -28,6 +30,8 @@ from inbox.models import AgentPresence, CannedResponse, Event, Message, Team, Us
 
 ADMIN_URL = "http://127.0.0.1:8000/"
 DEMO_ADMIN = "admin"
+# Published in the README: a demo's key, never one to keep on a real server.
+DEMO_API_KEY = "tl_demo_admin_key_published_in_the_readme"
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,8 @@ class Command(BaseCommand):
                 story(demo)
             _agents_have_read_their_older_threads()
             _raw_provider_traffic(demo)
+            create_token(name="Demo integration", scope=Scope.ADMIN, all_teams=True,
+                         created_by=demo.users[DEMO_ADMIN], raw_key=DEMO_API_KEY)
         created = {name: count - before[name] for name, count in _counts().items()}
         self.stdout.write(self.style.SUCCESS(
             "Demo loaded: {users} users, {teams} teams, {channels} channels, {customers} "
@@ -209,3 +215,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {login.username:<10} {login.password:<12} {login.role}")
         if not User.objects.filter(username=DEMO_ADMIN).exists():
             self.stdout.write("  (not loaded yet: run manage.py load_demo)")
+        elif ApiToken.objects.filter(prefix=DEMO_API_KEY[:12], revoked_at=None).exists():
+            self.stdout.write(f"API token (admin scope, all teams): {DEMO_API_KEY}  "
+                              f"(docs: {ADMIN_URL}api/docs/)")
