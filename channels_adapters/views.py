@@ -39,12 +39,15 @@ async def webhook(request: HttpRequest, kind: str, channel_id: int) -> HttpRespo
                         f"The body may not exceed {adapter.max_body_bytes} bytes.")
     body = request.body
     headers = {name.lower(): value for name, value in request.headers.items()}
-    # Some providers sign the URL they called (Twilio): the adapter needs it as seen here.
-    headers[REQUEST_URL_HEADER] = request.build_absolute_uri()
+    request.get_host()  # DisallowedHost for a host not in ALLOWED_HOSTS, as in Django
+    if adapter.signs_request_url:  # as seen here: the adapter checks the signature over it
+        headers[REQUEST_URL_HEADER] = request.build_absolute_uri()
     if not adapter.verify(headers, body):
         return refusal(403, "bad_signature", "The request's signature does not match.")
     answer = adapter.answer_at_once(headers, body)
     if answer is not None:
         return answer
     payload_id = await store_together(channel=channel, headers=headers, body=body)
-    return adapter.acknowledgement() or JsonResponse({"ok": True, "payload": payload_id})
+    # Written by hand: JsonResponse's encoder was 3 % of the server's time in a burst.
+    return adapter.acknowledgement() or HttpResponse(
+        b'{"ok": true, "payload": %d}' % payload_id, content_type="application/json")

@@ -59,6 +59,9 @@ class ChannelAdapter:
     kind: str = ""
     # The largest request body a provider sends this kind of channel.
     max_body_bytes: int = 1024 * 1024
+    # Whether the provider signs the URL it called (Twilio): the webhook view then adds it
+    # to the headers (REQUEST_URL_HEADER), as seen here.
+    signs_request_url: bool = False
 
     def __init__(self, channel: "Channel"):
         self.channel = channel

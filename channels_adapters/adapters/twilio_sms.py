@@ -21,6 +21,7 @@ class TwilioSmsAdapter(ChannelAdapter):
     kind = "sms"
     # A form with a 1,600-character body, percent-encoded, and ten media URLs: a few kB.
     max_body_bytes = 64 * 1024
+    signs_request_url = True
 
     @classmethod
     def connected(cls, channel) -> bool:
