@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set used by several serializers' fields.
     "ENUM_NAME_OVERRIDES": {
         "ChannelKindEnum": "channels_adapters.models.ChannelKind",
+        "IdentityKindEnum": "customers.addresses.IdentityKind",
         "MessageDirectionEnum": "inbox.models.Message.Direction",
         "InteractionDirectionEnum": "inbox.actions.messages.INTERACTION_DIRECTIONS",
     },

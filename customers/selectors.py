@@ -1,4 +1,5 @@
-"""Read paths on customers: the other profiles that look like the same person."""
+"""Read paths on customers: which profiles a user may see, and the other profiles that
+look like the same person."""
 
 import re
 import sys
@@ -9,13 +10,13 @@ from operator import or_
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower, Trim
 from django.utils.translation import gettext as _
 
 from .addresses import PHONE_KINDS, IdentityKind, normalise_address
-from .models import Customer, Identity
+from .models import Customer, CustomerMerge, Identity
 
 # Names are fetched by the first letters of their words (an indexed range on Lower(name)),
 # then compared in Python; this bounds the rows a very common prefix could bring.
@@ -242,3 +243,51 @@ def _add(reasons: dict[int, list[str]], customer_id: int, reason: str) -> None:
     found = reasons.setdefault(customer_id, [])
     if reason not in found:
         found.append(reason)
+
+
+# --- Who sees which profile (the API's customers) -----------------------------------------
+
+
+def customers_visible_to(user) -> QuerySet[Customer]:
+    """The one permission rule for profiles: a customer is visible with their thread (see
+    ``inbox.selectors.threads_visible_to``). ``merged_into_visible`` says whether the
+    profile it was merged into is visible too (else its id is not shown)."""
+    customers = Customer.objects.select_related("thread").prefetch_related("identities")
+    if user.sees_all_teams:
+        return customers.annotate(merged_into_visible=Q(merged_into__isnull=False))
+    return customers.filter(thread__team__members=user).annotate(
+        merged_into_visible=Exists(Customer.objects.filter(
+            pk=OuterRef("merged_into_id"), thread__team__members=user)))
+
+
+def search_customers(customers: QuerySet[Customer], *, query: str = "", team_id: int | None = None,
+                     kind: str = "", address: str = "") -> QuerySet[Customer]:
+    """``customers`` whose name or an identity's address or display name holds ``query``,
+    whose thread is in ``team_id``, with an identity of ``kind`` and ``address`` (an address
+    is compared in its normal form when the kind is given)."""
+    query = query.strip()
+    if query:
+        customers = customers.filter(
+            Q(name__icontains=query)
+            | Exists(Identity.objects.filter(customer=OuterRef("pk")).filter(
+                Q(address__icontains=query) | Q(display_name__icontains=query))))
+    if team_id is not None:
+        customers = customers.filter(thread__team_id=team_id)
+    if kind or address:
+        identities = Identity.objects.filter(customer=OuterRef("pk"))
+        if kind:
+            identities = identities.filter(kind=kind)
+        if address:
+            normal = _normal_or_none(kind, address) if kind else None
+            identities = identities.filter(address=normal or address.strip())
+        customers = customers.filter(Exists(identities))
+    return customers
+
+
+def merges_visible_to(user) -> QuerySet[CustomerMerge]:
+    """Merges whose two customers the user may both see."""
+    merges = CustomerMerge.objects.all()
+    if user.sees_all_teams:
+        return merges
+    return merges.filter(source__thread__team__members=user,
+                         target__thread__team__members=user)

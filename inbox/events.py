@@ -37,6 +37,33 @@ class IdentityAdded(EventPayload):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class CustomerUpdated(EventPayload):
+    """An agent or an integrator changed the profile by hand; ``changed`` names the fields."""
+
+    type: ClassVar[str] = "customer.updated"
+    customer_id: int
+    name: str
+    changed: list[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CustomerDeleted(EventPayload):
+    """The profile, its thread and messages were deleted; the events stay as the record."""
+
+    type: ClassVar[str] = "customer.deleted"
+    customer_id: int
+    message_count: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class IdentityRemoved(EventPayload):
+    type: ClassVar[str] = "identity.removed"
+    identity_id: int
+    kind: str
+    address: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ContactLeft(EventPayload):
     """The customer typed a name or an e-mail (web chat's pre-chat form): unverified, kept
     in the profile's attributes, where similar-customer suggestions read it."""
@@ -135,7 +162,10 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
     cls.type: cls
     for cls in (
         CustomerCreated,
+        CustomerUpdated,
+        CustomerDeleted,
         IdentityAdded,
+        IdentityRemoved,
         ContactLeft,
         MessageReceived,
         ReplyQueued,
