@@ -1,5 +1,10 @@
-"""Requests per minute per token (or per signed-in user): 429 with Retry-After past it."""
+"""Requests per minute per token (or per signed-in user): 429 with Retry-After past it.
 
+The rate is ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api"]`` (THREADLINE_API_RATE in the
+environment), read when a request is checked rather than when the module is imported, so
+a changed setting takes effect at once."""
+
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.process_cache import process_cache
@@ -15,9 +20,13 @@ class TokenRateThrottle(SimpleRateThrottle):
         self.cache = process_cache()
         super().__init__()
 
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiToken):
-            ident = f"token-{request.auth.pk}"
+            # The prefix, not the id: ids come back after a rollback, prefixes are random.
+            ident = f"token-{request.auth.prefix}"
         elif request.user and request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
         else:
