@@ -1,5 +1,9 @@
-"""Routes of the API (see api/urls.py)."""
+"""Routes of the API (see api/urls.py): outgoing webhook endpoints and their deliveries."""
+
+from ..views.webhooks import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
 
 def register(router) -> None:
-    pass
+    router.register("webhooks/endpoints", WebhookEndpointViewSet, basename="api-webhook-endpoint")
+    router.register("webhooks/deliveries", WebhookDeliveryViewSet,
+                    basename="api-webhook-delivery")
