@@ -166,6 +166,8 @@ CELERY_BEAT_SCHEDULE = {
     # THREADLINE_IMAP_POLL_SECONDS: how often the e-mail channels' mailboxes are polled.
     "poll-mailboxes": {"task": "channels_adapters.tasks.poll_mailboxes",
                        "schedule": float(os.environ.get("THREADLINE_IMAP_POLL_SECONDS", "30"))},
+    # Webhook deliveries that are due and were not taken (a lost broker message).
+    "sweep-webhooks": {"task": "webhooks.tasks.sweep_webhooks", "schedule": 60.0},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -186,13 +188,34 @@ THREADLINE_CATCH_UP_PAGE = int(os.environ.get("THREADLINE_CATCH_UP_PAGE", "1000"
 # Called after commit with each list of published Events (dotted paths): integrations that
 # react to what happens in the inbox without the actions knowing them.
 THREADLINE_EVENT_LISTENERS = env_list("THREADLINE_EVENT_LISTENERS",
-                                      "channels_adapters.slack.mirror.on_events")
+                                      "channels_adapters.slack.mirror.on_events,"
+                                      "webhooks.listener.on_events")
 # This server's public URL (https://inbox.example.com), for links posted elsewhere (Slack).
 THREADLINE_BASE_URL = os.environ.get("THREADLINE_BASE_URL", "").rstrip("/")
 # Largest e-mail accepted (IMAP poller, SMTP listener), in bytes.
 THREADLINE_MAX_MAIL_BYTES = int(os.environ.get("THREADLINE_MAX_MAIL_BYTES", str(50 * 2**20)))
 # Longest message text accepted, in characters.
 THREADLINE_MAX_TEXT_LENGTH = int(os.environ.get("THREADLINE_MAX_TEXT_LENGTH", "65536"))
+
+# --- Outgoing webhooks ---------------------------------------------------------------
+# Seconds an endpoint has to answer a delivery.
+THREADLINE_WEBHOOK_TIMEOUT_SECONDS = float(
+    os.environ.get("THREADLINE_WEBHOOK_TIMEOUT_SECONDS", "5"))
+# Retries: the first after this many seconds, each wait doubling up to the maximum, for as
+# long as the last value after the first attempt (docs/webhooks.md).
+THREADLINE_WEBHOOK_RETRY_BASE_SECONDS = float(
+    os.environ.get("THREADLINE_WEBHOOK_RETRY_BASE_SECONDS", "30"))
+THREADLINE_WEBHOOK_RETRY_MAX_SECONDS = float(
+    os.environ.get("THREADLINE_WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+THREADLINE_WEBHOOK_RETRY_FOR_SECONDS = float(
+    os.environ.get("THREADLINE_WEBHOOK_RETRY_FOR_SECONDS", "86400"))
+# An endpoint with no successful delivery for this long is disabled and its owner told.
+THREADLINE_WEBHOOK_DISABLE_AFTER_SECONDS = float(
+    os.environ.get("THREADLINE_WEBHOOK_DISABLE_AFTER_SECONDS", "86400"))
+# Embedded mode (no broker to hold a countdown): a retry due within this many seconds is
+# waited for in-process; a later one is taken at the next commit.
+THREADLINE_WEBHOOK_EAGER_MAX_WAIT_SECONDS = float(
+    os.environ.get("THREADLINE_WEBHOOK_EAGER_MAX_WAIT_SECONDS", "0"))
 
 # --- REST API (api/) -----------------------------------------------------------------
 REST_FRAMEWORK = {
