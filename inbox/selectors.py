@@ -35,12 +35,15 @@ def replay_start(after: int) -> int:
     return before_window or 0
 
 
-def events_visible_to(user, *, after: int, replay: bool = True) -> list[Event]:
+def events_visible_to(user, *, after: int, replay: bool = True,
+                      limit: int | None = None) -> list[Event]:
     """Events after the cursor ``after`` that ``user`` may see, oldest first. With ``replay``
     they start at the cursor's replay start: the first few may be ones the client already
-    has, and it skips them by id. Without, they follow ``after`` exactly (the next page)."""
+    has, and it skips them by id. Without, they follow ``after`` exactly (the next page).
+    At most ``limit`` of them (by default, and at most, a catch-up page)."""
     start = replay_start(after) if replay else after
     events = Event.objects.filter(id__gt=start).order_by("id")
     if not user.sees_all_teams:
         events = events.filter(team__members=user)
-    return list(events[: settings.THREADLINE_CATCH_UP_PAGE])
+    page = settings.THREADLINE_CATCH_UP_PAGE
+    return list(events[: min(limit, page) if limit else page])

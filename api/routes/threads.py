@@ -1,5 +1,7 @@
-"""Routes of the API (see api/urls.py)."""
+"""Routes of the API (see api/urls.py): threads and the actions on them."""
+
+from ..views.threads import ThreadViewSet
 
 
 def register(router) -> None:
-    pass
+    router.register("threads", ThreadViewSet, basename="api-thread")
