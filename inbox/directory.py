@@ -18,9 +18,11 @@ def agents_visible_to(user) -> QuerySet[User]:
     """The people of the company the user works with (never API tokens' users), each with
     their presence and only the teams the user may see."""
     teams = teams_visible_to(user)
+    # By id: the prefetch's own join on members must not meet the rule's join on members.
+    shown_teams = Team.objects.filter(pk__in=teams.values("pk")).order_by("id")
     agents = (User.objects.filter(api_token__isnull=True)
               .select_related("presence")
-              .prefetch_related(Prefetch("teams", queryset=teams.order_by("id"))))
+              .prefetch_related(Prefetch("teams", queryset=shown_teams)))
     if user.sees_all_teams:
         return agents
     members = Team.members.through.objects.filter(team__in=teams).values("user_id")
