@@ -200,11 +200,15 @@ def _create_messages(channel, fresh, resolved, threads, known) -> dict[int, _New
         # Some of them were stored meanwhile by a concurrent delivery: one by one.
         pending = _create_one_by_one(channel, pending, known)
     created = {}
+    # None to read back for the snapshots: one empty result, evaluated once and shared
+    # (each unevaluated none() cost ~0.8 ms to iterate: 40 % of a batch's event recording).
+    no_attachments = Attachment.objects.none()
+    list(no_attachments)
     for item, message, body in pending:
         if body.attachments:
             _save_attachments(message, body.attachments)
-        else:  # none to read back for its snapshot
-            message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}
+        else:
+            message._prefetched_objects_cache = {"attachments": no_attachments}
         created[id(item)] = _New(message, item.automatic,
                                  resolved[item.address].customer_created)
     for _item, external_id in duplicates:
