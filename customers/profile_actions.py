@@ -54,7 +54,8 @@ def customer_update(*, customer: Customer, name: str | None = None,
                     actor=None) -> Customer:
     """Change the fields given (None leaves a field as it is); ``attributes`` replaces the
     whole object."""
-    customer = Customer.objects.select_for_update().select_related("thread").get(pk=customer.pk)
+    customer = (Customer.objects.select_for_update(of=("self",)).select_related("thread")
+                .get(pk=customer.pk))
     changed = []
     if name is not None and name.strip()[:MAX_NAME_LENGTH] != customer.name:
         customer.name = name.strip()[:MAX_NAME_LENGTH]
@@ -81,7 +82,8 @@ def customer_delete(*, customer: Customer, actor=None) -> int:
     become empty). Customers merged into this one become profiles of their own again,
     empty (what the merge moved goes with this one). Returns the number of messages
     deleted."""
-    customer = Customer.objects.select_for_update().select_related("thread").get(pk=customer.pk)
+    customer = (Customer.objects.select_for_update(of=("self",)).select_related("thread")
+                .get(pk=customer.pk))
     thread = customer.thread
     message_count = thread.messages.count()
     record_event(CustomerDeleted(customer_id=customer.pk, message_count=message_count),
