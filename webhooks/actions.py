@@ -96,8 +96,8 @@ def endpoint_disable_if_failing(*, endpoint_id: int) -> bool:
     Runs on its own, after the attempt's transaction: the endpoint's row is locked alone,
     then the deliveries, so it never waits in a circle with a worker sending one of them."""
     since = timezone.now() - timedelta(seconds=settings.THREADLINE_WEBHOOK_DISABLE_AFTER_SECONDS)
-    reason = _("No successful delivery for %(seconds)s seconds.") % {
-        "seconds": int(settings.THREADLINE_WEBHOOK_DISABLE_AFTER_SECONDS)}
+    reason = _("No successful delivery for %(duration)s.") % {
+        "duration": _duration(settings.THREADLINE_WEBHOOK_DISABLE_AFTER_SECONDS)}
     with transaction.atomic():
         disabled = WebhookEndpoint.objects.filter(
             pk=endpoint_id, is_active=True, failing_since__lte=since,
@@ -115,6 +115,12 @@ def endpoint_disable_if_failing(*, endpoint_id: int) -> bool:
     endpoint = WebhookEndpoint.objects.select_related("created_by").get(pk=endpoint_id)
     tell_owner_endpoint_disabled(endpoint)
     return True
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return _("%(hours)g hours") % {"hours": round(seconds / 3600, 1)}
+    return _("%(seconds)g seconds") % {"seconds": seconds}
 
 
 def deliveries_create(*, events: list[Event]) -> list[WebhookDelivery]:

@@ -5,6 +5,8 @@ import dataclasses
 import enum
 import json
 import logging
+import os
+import threading
 import time
 from datetime import timedelta
 
@@ -98,9 +100,8 @@ def _send(delivery: WebhookDelivery) -> WebhookAttempt:
     timeout = settings.THREADLINE_WEBHOOK_TIMEOUT_SECONDS
     started = time.monotonic()
     try:
-        # No redirects: the endpoint is the URL the admin registered, nowhere else.
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client, \
-                client.stream("POST", endpoint.url, content=body, headers=headers) as response:
+        with _client().stream("POST", endpoint.url, content=body, headers=headers,
+                              timeout=timeout) as response:
             attempt.status_code = response.status_code
             attempt.response_snippet = _snippet(response)
     except httpx.TimeoutException:
@@ -109,6 +110,21 @@ def _send(delivery: WebhookDelivery) -> WebhookAttempt:
         attempt.error = f"{type(error).__name__}: {error}"[:500]
     attempt.latency_ms = round((time.monotonic() - started) * 1000)
     return attempt
+
+
+_client_lock = threading.Lock()
+_clients: dict[int, httpx.Client] = {}
+
+
+def _client() -> httpx.Client:
+    """One client per process (a forked worker makes its own): it keeps connections to the
+    endpoints open, and building one costs a tenth of a second. No redirects are followed:
+    the endpoint is the URL the admin registered, nowhere else."""
+    pid = os.getpid()
+    with _client_lock:
+        if pid not in _clients:
+            _clients[pid] = httpx.Client(follow_redirects=False)
+        return _clients[pid]
 
 
 def _snippet(response: httpx.Response) -> str:
