@@ -2,6 +2,7 @@
 receiving webhooks. The same rows, order and JSON as the inbox's live view, scoped to the
 token's teams; ``next_after`` is the cursor of the next poll."""
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 
@@ -10,6 +11,7 @@ from inbox.selectors import events_visible_to
 
 from ..base import ApiViewSet
 from ..serializers.events import EventPageSerializer, EventQuerySerializer
+from .threads import query_values
 
 EXAMPLE = {
     "events": [{
@@ -22,7 +24,15 @@ EXAMPLE = {
 }
 
 
+class OnePageSchema(AutoSchema):
+    """The feed answers one object (events and the next cursor), not a list of them."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
 class EventFeedView(ApiViewSet):
+    schema = OnePageSchema()
     pagination_class = None
     filter_backends: list = []
     serializer_class = EventPageSerializer
@@ -37,7 +47,7 @@ class EventFeedView(ApiViewSet):
         examples=[OpenApiExample("A page of events", value=EXAMPLE, response_only=True)],
     )
     def list(self, request):
-        query = EventQuerySerializer(data=request.query_params)
+        query = EventQuerySerializer(data=query_values(request))
         query.is_valid(raise_exception=True)
         after = query.validated_data["after"]
         events = events_visible_to(request.user, after=after, replay=False,

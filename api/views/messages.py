@@ -3,8 +3,6 @@ private note, a logged call; one message and its attachments. Writes go through 
 actions (send_reply, add_note, log_interaction); their refusals (the WhatsApp window, a
 template that does not fit…) come back as 400s carrying the action's code."""
 
-import json
-
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,7 +14,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from inbox.actions import add_note, log_interaction, send_reply
@@ -39,7 +38,7 @@ from ..serializers.messages import (
     ReplySerializer,
     TimelineQuerySerializer,
 )
-from .threads import parse_id, thread_or_404
+from .threads import parse_id, query_values, thread_or_404
 
 MESSAGE_EXAMPLE = {
     "id": 982,
@@ -118,7 +117,7 @@ class TimelineViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def list(self, request, thread_id=None):
         thread = thread_or_404(request.user, thread_id)
-        query = TimelineQuerySerializer(data=request.query_params)
+        query = TimelineQuerySerializer(data=query_values(request))
         query.is_valid(raise_exception=True)
         messages = around_message(timeline(thread), thread, **query.validated_data)
         if messages is None:
@@ -195,17 +194,12 @@ class CallViewSet(ApiViewSet):
         return _created(request, message)
 
 
-class FileRenderer(BaseRenderer):
-    """Lets a client ask for the file itself (``Accept: application/octet-stream``); an
-    error is still the JSON error body."""
+class AnyAccept(DefaultContentNegotiation):
+    """A download is the file whatever ``Accept`` asks for (no 406); an error is the JSON
+    error body."""
 
-    media_type = "application/octet-stream"
-    format = "file"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else json.dumps(data).encode()
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 @extend_schema_view(retrieve=extend_schema(summary="Read a message", parameters=[MESSAGE_ID],
@@ -227,7 +221,8 @@ class MessageViewSet(ApiViewSet):
         responses={(200, "application/octet-stream"): OpenApiResponse(
             OpenApiTypes.BINARY, description="The file, as a download.")})
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[^/]+)",
-            url_name="attachment", renderer_classes=[JSONRenderer, FileRenderer])
+            url_name="attachment", renderer_classes=[JSONRenderer],
+            content_negotiation_class=AnyAccept)
     def attachment(self, request, pk=None, attachment_id=None):
         """Always a download: a customer's HTML or SVG file never runs in our origin."""
         message_id, attachment_id = parse_id(pk), parse_id(attachment_id)

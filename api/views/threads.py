@@ -66,6 +66,12 @@ def parse_id(raw) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
+def query_values(request) -> dict[str, str]:
+    """The query's parameters as plain values: an empty one (``?limit=``) is then refused
+    as not valid rather than quietly taken as absent."""
+    return request.query_params.dict()
+
+
 def thread_or_404(user, raw_id) -> Thread:
     """A thread ``user`` may see; another team's thread is as unknown as a missing one."""
     thread_id = parse_id(raw_id)
@@ -108,7 +114,7 @@ class ThreadViewSet(ApiViewSet):
     lookup_value_regex = "[^/]+"
 
     def list(self, request):
-        query = ThreadQuerySerializer(data=request.query_params)
+        query = ThreadQuerySerializer(data=query_values(request))
         query.is_valid(raise_exception=True)
         threads = api_threads(request.user, ThreadFilters(**query.filters()))
         page = self.paginate_queryset(threads)

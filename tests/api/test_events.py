@@ -89,7 +89,8 @@ def test_polling_the_feed_takes_the_same_few_queries_for_many_events(
 
 @pytest.mark.parametrize("query", [{"after": "-1"}, {"after": "abc"}, {"after": "1.5"},
                                    {"after": "99999999999999999999"}, {"limit": "0"},
-                                   {"limit": "100000"}, {"limit": "many"}])
+                                   {"limit": "100000"}, {"limit": "many"}, {"after": ""},
+                                   {"limit": ""}])
 def test_a_bad_cursor_or_limit_is_a_400(reader, query):
     response = reader.get(EVENTS, query)
 

@@ -76,7 +76,7 @@ def test_timeline_is_newest_first_with_channel_author_delivery_and_attachments(
     [attachment] = inbound["attachments"]
     assert (attachment["filename"], attachment["content_type"], attachment["size"]) == (
         "photo.jpg", "image/jpeg", 6)
-    download = reader.get(attachment["url"])
+    download = reader.get(attachment["url"], HTTP_ACCEPT="application/octet-stream")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"\xff\xd8jpeg"
     assert download["Content-Disposition"].startswith("attachment")

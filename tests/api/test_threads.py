@@ -139,7 +139,7 @@ def test_search_finds_a_thread_by_message_text_name_or_address(reader, thread, e
     {"status": "closed"}, {"assignee": "someone"}, {"assignee": "-3"}, {"team": "abc"},
     {"team": "99999999999999999999"}, {"customer": "0"}, {"channel_kind": "fax"},
     {"updated_after": "yesterday"}, {"q": "ab"}, {"q": "x" * 201}, {"page_size": "500"},
-    {"page_size": "0"}, {"cursor": "not-a-cursor"},
+    {"page_size": "0"}, {"cursor": "not-a-cursor"}, {"status": ""}, {"team": ""},
 ])
 def test_bad_filters_and_pages_are_a_400_with_the_error_body(reader, thread, query):
     response = reader.get(THREADS, query)
