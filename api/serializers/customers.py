@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -36,6 +37,17 @@ class StrictFieldsMixin:
         return super().to_internal_value(data)
 
 
+class StrictFieldsScheme(OpenApiSerializerExtension):
+    """In the schema, a strict serializer takes no property it does not declare."""
+
+    target_class = "api.serializers.customers.StrictFieldsMixin"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
+
+
 def object_id_field(**options) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **options)
 
@@ -44,6 +56,8 @@ def object_id_field(**options) -> serializers.IntegerField:
 
 
 class IdentitySerializer(serializers.ModelSerializer):
+    """How the customer is reached on one kind of channel."""
+
     class Meta:
         model = Identity
         fields = ["id", "kind", "address", "display_name", "verified", "created_at",
@@ -52,6 +66,8 @@ class IdentitySerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    """A customer: the one profile behind every channel they write on."""
+
     team = serializers.SerializerMethodField(
         help_text="The team of the customer's thread (null: no team, seen by supervisors).")
     thread = serializers.IntegerField(source="thread.pk", read_only=True,
@@ -79,6 +95,8 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class MergeSerializer(serializers.ModelSerializer):
+    """One merge of `source` into `target`; undone if `undone_at` is set."""
+
     message_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -95,6 +113,8 @@ class MergeSerializer(serializers.ModelSerializer):
 
 
 class IdentityCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A new identity: the address is normalised for its kind."""
+
     kind = serializers.ChoiceField(choices=IdentityKind.choices)
     address = serializers.CharField(max_length=MAX_ADDRESS_LENGTH,
                                     help_text="Normalised: e-mails lower-cased, phone numbers "
@@ -125,6 +145,8 @@ class TeamChoiceMixin:
 
 
 class CustomerCreateSerializer(TeamChoiceMixin, StrictFieldsMixin, serializers.Serializer):
+    """A new customer, their thread's team and their first identities."""
+
     name = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True,
                                  default="")
     team = object_id_field(
@@ -160,6 +182,8 @@ class AttributesField(serializers.DictField):
 
 
 class CustomerUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The fields given change; the others stay."""
+
     name = serializers.CharField(max_length=MAX_NAME_LENGTH, required=False, allow_blank=True)
     attributes = AttributesField(child=serializers.JSONField(), required=False,
                                  help_text="Replaces the whole object.")
@@ -168,5 +192,7 @@ class CustomerUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class MergeRequestSerializer(StrictFieldsMixin, serializers.Serializer):
+    """The customer to merge into the one in the path."""
+
     source = object_id_field(help_text="The customer merged away into the one in the path: "
                                        "their identities, messages and tags move.")

@@ -3,7 +3,6 @@
 A customer is visible with their thread (the thread's team); any other is a 404, the same
 as one that does not exist. Each write is one action of ``customers``."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -13,6 +12,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from customers.actions import merge_customers, undo_merge
@@ -59,14 +60,22 @@ MERGE_EXAMPLE = {
 class CustomerFilters(serializers.Serializer):
     """The list's filters (the pagination's parameters come beside them)."""
 
-    q = serializers.CharField(required=False, max_length=200,
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200,
                               help_text="Part of a name, an address or a display name.")
     team = object_id_field(required=False, help_text="Customers whose thread is in this team.")
     kind = serializers.ChoiceField(choices=IdentityKind.choices, required=False,
                                    help_text="Customers with an identity of this kind.")
-    address = serializers.CharField(required=False, max_length=255,
+    address = serializers.CharField(required=False, allow_blank=True, max_length=255,
                                     help_text="Customers with an identity at this address "
                                               "(normalised when `kind` is given).")
+
+
+class JsonApiViewSet(ApiViewSet):
+    """JSON bodies only (a form or multipart body is a 415), and any path segment reaches
+    the view: an id that is not a number is the JSON 404 of an unknown object."""
+
+    parser_classes = [JSONParser]
+    lookup_value_regex = "[^/]+"
 
 
 @extend_schema_view(
@@ -109,7 +118,7 @@ class CustomerFilters(serializers.Serializer):
                     "a `customer.deleted` event records it. Cannot be undone.",
         responses={204: OpenApiResponse(description="Deleted.")}),
 )
-class CustomerViewSet(ApiViewSet):
+class CustomerViewSet(JsonApiViewSet):
     serializer_class = CustomerSerializer
 
     @property
@@ -122,7 +131,9 @@ class CustomerViewSet(ApiViewSet):
         return customers_visible_to(self.request.user)
 
     def list(self, request):
-        filters = CustomerFilters(data=request.query_params)
+        # A plain dict: an empty value is then refused as the schema says (a QueryDict's
+        # would count as absent).
+        filters = CustomerFilters(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         values = filters.validated_data
         customers = search_customers(self.get_queryset(), query=values.get("q", ""),
@@ -195,7 +206,7 @@ class CustomerViewSet(ApiViewSet):
                     "their messages stay in the thread.",
         parameters=[OpenApiParameter("identity_id", int, OpenApiParameter.PATH)],
         request=None, responses={204: OpenApiResponse(description="Removed.")})
-    @action(detail=True, methods=["delete"], url_path=r"identities/(?P<identity_id>[0-9]+)")
+    @action(detail=True, methods=["delete"], url_path=r"identities/(?P<identity_id>[^/]+)")
     def remove_identity(self, request, pk=None, identity_id=None):
         customer = self.get_object()
         identity = get_object_or_404(customer.identities.all(), pk=identity_id)
@@ -236,7 +247,7 @@ class CustomerViewSet(ApiViewSet):
         summary="Read a merge",
         examples=[OpenApiExample("A merge", response_only=True, value=MERGE_EXAMPLE)]),
 )
-class MergeViewSet(ApiViewSet):
+class MergeViewSet(JsonApiViewSet):
     """Merges whose two customers the token sees."""
 
     serializer_class = MergeSerializer

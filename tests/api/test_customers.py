@@ -79,6 +79,7 @@ def test_customers_filtered_by_search_team_and_identity(api_client, ana, bruno, 
 
 
 @pytest.mark.parametrize("query", [{"team": "abc"}, {"team": "-1"}, {"kind": "fax"},
+                                   {"team": ""}, {"kind": ""}, {"q": "x" * 201},
                                    {"page_size": "100000"}, {"cursor": "-1"}])
 def test_bad_filters_are_400(reader, query):
     response = reader.get(CUSTOMERS, query)
@@ -110,6 +111,21 @@ def test_missing_and_malformed_ids_are_404(reader):
     assert reader.get(f"{CUSTOMERS}999999/").status_code == 404
     assert reader.get(f"{CUSTOMERS}abc/").status_code == 404
     assert reader.get(f"{CUSTOMERS}{2**70}/").status_code == 404
+
+
+def test_ids_that_are_not_numbers_get_the_json_404(writer, ana):
+    for response in (writer.get(f"{CUSTOMERS}0.5/"),
+                     writer.post("/api/v1/merges/0.5/undo/"),
+                     writer.delete(customer_url(ana, "identities/null,null/"))):
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_only_json_bodies_are_taken(writer):
+    response = writer.post(CUSTOMERS, {"name": "X"}, format="multipart")
+
+    assert response.status_code == 415
+    assert not Customer.objects.exists()
 
 
 def test_no_token_is_401_and_a_revoked_one_too(client, api_client, ana):
