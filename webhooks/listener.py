@@ -9,11 +9,13 @@ from django.conf import settings
 from inbox.models import Event
 
 from .actions import deliveries_create
-from .selectors import due_delivery_ids
+from .selectors import due_delivery_ids, endpoint_routes
 from .tasks import enqueue_deliveries
 
 
 def on_events(events: list[Event]) -> None:
+    if not endpoint_routes():  # no active endpoint: nothing to do (and no query, mostly)
+        return
     deliveries = deliveries_create(events=events)
     firsts: dict[tuple[int, int | None], int] = {}
     for delivery in deliveries:

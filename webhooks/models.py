@@ -44,8 +44,9 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.description or self.url
 
-    def wants(self, event_type: str) -> bool:
-        return not self.event_types or event_type in self.event_types
+    @property
+    def team_ids(self) -> list[int]:
+        return sorted(team.pk for team in self.teams.all())  # prefetched by the selectors
 
 
 class WebhookDelivery(models.Model):

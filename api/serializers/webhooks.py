@@ -57,7 +57,7 @@ class EndpointSerializer(serializers.Serializer):
         child=EventTypeField(),
         help_text="The event types sent; empty: all of them.")
     all_teams = serializers.BooleanField()
-    teams = serializers.ListField(child=serializers.IntegerField(),
+    teams = serializers.ListField(child=serializers.IntegerField(), source="team_ids",
                                  help_text="Ids of the teams whose events are sent.")
     is_active = serializers.BooleanField()
     created_by = serializers.IntegerField(source="created_by_id", allow_null=True,
@@ -67,11 +67,6 @@ class EndpointSerializer(serializers.Serializer):
     failing_since = serializers.DateTimeField(allow_null=True)
     disabled_at = serializers.DateTimeField(allow_null=True)
     disabled_reason = serializers.CharField(allow_blank=True)
-
-    def to_representation(self, endpoint):
-        answer = super().to_representation(endpoint)
-        answer["teams"] = sorted(team.pk for team in endpoint.teams.all())
-        return answer
 
 
 class EndpointWithSecretSerializer(EndpointSerializer):

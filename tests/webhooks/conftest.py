@@ -10,6 +10,13 @@ from pathlib import Path
 
 import pytest
 
+# The API's clients (a token per scope and teams, a signed-in agent) serve here too.
+from tests.api.conftest import (  # noqa: F401
+    admin_client,
+    api_client,
+    make_token,
+    session_client,
+)
 from tests.webhooks.receiver import Receiver
 
 FAST = {

@@ -27,6 +27,7 @@ from customers.models import Customer
 from inbox.actions.agents import thread_mark_read
 from inbox.demo_stories import STORIES, Demo
 from inbox.models import AgentPresence, CannedResponse, Event, Message, Team, User
+from webhooks.demo import demo_endpoint
 
 ADMIN_URL = "http://127.0.0.1:8000/"
 DEMO_ADMIN = "admin"
@@ -202,6 +203,7 @@ class Command(BaseCommand):
             _raw_provider_traffic(demo)
             create_token(name="Demo integration", scope=Scope.ADMIN, all_teams=True,
                          created_by=demo.users[DEMO_ADMIN], raw_key=DEMO_API_KEY)
+            demo_endpoint(owner=demo.users[DEMO_ADMIN])
         created = {name: count - before[name] for name, count in _counts().items()}
         self.stdout.write(self.style.SUCCESS(
             "Demo loaded: {users} users, {teams} teams, {channels} channels, {customers} "
