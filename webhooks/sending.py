@@ -106,7 +106,8 @@ def _send(delivery: WebhookDelivery) -> WebhookAttempt:
             attempt.response_snippet = _snippet(response)
     except httpx.TimeoutException:
         attempt.error = _("No answer within %(seconds)s s.") % {"seconds": timeout}
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL, UnicodeError, OSError) as error:
+        # InvalidURL: a host name that passed validation but cannot be encoded (IDNA).
         attempt.error = f"{type(error).__name__}: {error}"[:500]
     attempt.latency_ms = round((time.monotonic() - started) * 1000)
     return attempt

@@ -190,3 +190,20 @@ def test_an_endpoint_needs_known_event_types_and_some_teams(team):
                         teams=[team])
     with pytest.raises(ValidationError, match="Choose the teams"):
         endpoint_create(url="https://crm.example.com/hook")
+
+
+def test_an_endpoint_nobody_listens_at_is_a_failed_attempt(channel, team, owner):
+    # given an endpoint on a port where nothing listens
+    endpoint_create(url="http://127.0.0.1:9/hook", teams=[team], created_by=owner,
+                    event_types=["message.received"])
+    [delivery] = deliveries_of(given_thread(channel))
+
+    # when it is tried
+    result = attempt_delivery(delivery.pk)
+
+    # then the attempt is logged with the error, and retried later
+    assert result.outcome is Outcome.RETRY
+    [attempt] = fresh(delivery).attempt_log.all()
+    assert attempt.status_code is None
+    assert attempt.error.startswith("ConnectError")
+    assert fresh(delivery).status == Status.RETRYING
