@@ -2,6 +2,7 @@
 the bodies of a reply, a note and a logged call."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,6 +13,8 @@ from inbox.messaging_window import MAX_PARAMETER_LENGTH
 from inbox.models import Attachment, Message
 
 from .threads import PersonSerializer, StrictSerializer, id_field
+
+NOT_ONLY_SPACES = RegexValidator(r"\S", "Write something: this is only spaces.", code="empty")
 
 
 def max_text() -> int:
@@ -100,7 +103,7 @@ class ReplySerializer(StrictSerializer):
 class NoteSerializer(StrictSerializer):
     """A private note, never sent to the customer; each @username mentioned is told."""
 
-    text = serializers.CharField(max_length=max_text())
+    text = serializers.CharField(max_length=max_text(), validators=[NOT_ONLY_SPACES])
 
 
 class CallSerializer(StrictSerializer):

@@ -13,6 +13,8 @@ from inbox.search import MAX_QUERY_LENGTH
 # The largest id a database row can have: a larger one is refused, never sent to SQL.
 MAX_ID = 2**63 - 1
 MIN_SEARCH_LENGTH = 3
+# An agent id (up to 18 digits: always below MAX_ID), "me" or "none".
+ASSIGNEE_PATTERN = r"^(me|none|[1-9][0-9]{0,17})$"
 
 
 class StrictSerializer(serializers.Serializer):
@@ -101,14 +103,16 @@ class ThreadQuerySerializer(serializers.Serializer):
 
     status = serializers.ChoiceField(choices=Thread.Status.choices, required=False)
     team = id_field(required=False, help_text="A team id.")
-    assignee = serializers.CharField(
-        required=False, max_length=20,
-        help_text='An agent id, "me" (the token\'s own user) or "none" (unassigned).')
+    assignee = serializers.RegexField(
+        ASSIGNEE_PATTERN, required=False, max_length=20,
+        help_text='An agent id, "me" (the token\'s own user) or "none" (unassigned).',
+        error_messages={"invalid": 'Give an agent id, "me" or "none".'})
     channel = id_field(required=False, help_text="Threads with a message on this channel id.")
     channel_kind = serializers.ChoiceField(
         choices=ChannelKind.choices, required=False,
         help_text="Threads with a message on a channel of this kind.")
-    tag = serializers.CharField(required=False, max_length=50, help_text="A tag name.")
+    tag = serializers.CharField(required=False, max_length=50, trim_whitespace=False,
+                                help_text="A tag name.")
     customer = id_field(required=False, help_text="A customer id.")
     updated_after = serializers.DateTimeField(
         required=False, help_text="Last activity strictly after this time.")
@@ -116,14 +120,11 @@ class ThreadQuerySerializer(serializers.Serializer):
         required=False, help_text="Last activity strictly before this time.")
     q = serializers.CharField(
         required=False, min_length=MIN_SEARCH_LENGTH, max_length=MAX_QUERY_LENGTH,
+        trim_whitespace=False,
         help_text="Search: the customer's name, one of their addresses, or message text.")
 
     def validate_assignee(self, value: str) -> int | str:
-        if value in ("me", "none"):
-            return value
-        if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
-            return int(value)
-        raise serializers.ValidationError('Give an agent id, "me" or "none".')
+        return value if value in ("me", "none") else int(value)
 
     def filters(self) -> dict:
         """The validated values as ``inbox.api_selectors.ThreadFilters`` names them."""

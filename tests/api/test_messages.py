@@ -273,7 +273,8 @@ def test_a_note_joins_the_timeline_and_notifies_who_it_mentions(writer, thread, 
     assert [event.type for event in events_since(since)] == [NoteAdded.type]
 
 
-@pytest.mark.parametrize("body", [{}, {"text": ""}, {"text": ["a"]}, {"text": "a", "private": 1},
+@pytest.mark.parametrize("body", [{}, {"text": ""}, {"text": " \x85\n"}, {"text": ["a"]},
+                                  {"text": "a", "private": 1},
                                   {"text": "x" * 70000}])
 def test_bad_notes_are_a_400(writer, thread, body):
     assert writer.post(messages_url(thread, "notes"), body, format="json").status_code == 400
