@@ -6,15 +6,18 @@ commits, the listener writes the deliveries, and a worker (production stack) or 
 eager mode (embedded) sends them."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from inbox.actions import add_note, receive_message
 from inbox.models import Event, Thread
 from tests.helpers import wait_for
-from webhooks.actions import endpoint_create
+from webhooks.actions import deliveries_create, endpoint_create
 from webhooks.models import WebhookDelivery
 from webhooks.signing import SIGNATURE_HEADER
+from webhooks.tasks import sweep_webhooks
 
 Status = WebhookDelivery.Status
 whole_way = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("celery_worker")]
@@ -161,3 +164,23 @@ def test_an_inactive_endpoint_receives_nothing(make_channel, team, owner, receiv
 
     assert deliveries() == []
     assert receiver.received == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("celery_worker")
+def test_the_sweep_sends_what_a_lost_task_left_behind(make_channel, team, owner, receiver):
+    # given deliveries written while their tasks were lost (a broker restart), long due
+    thread = customer_writes(make_channel("telegram"), "Hello")
+    add_note(thread=thread, author=None, text="a note")
+    endpoint_create(url=receiver.url, event_types=["message.received", "note.added"],
+                    teams=[team], created_by=owner)
+    written = deliveries_create(events=list(Event.objects.filter(thread=thread)))
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+
+    # when the periodic sweep runs
+    sweep_webhooks.delay()
+
+    # then they are sent, in order
+    wait_for(all_done(len(written)))
+    assert [json.loads(r.body)["type"] for r in receiver.received] == [
+        "message.received", "note.added"]
