@@ -6,7 +6,9 @@ field's messages (nested as the request was)."""
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -85,6 +87,24 @@ def _plain(detail):
 
 def not_found() -> Response:
     return Response(error_body("not_found", MESSAGES[404]), status=404)
+
+
+UNKNOWN_PATH_NAME = "api-unknown-path"
+
+
+@csrf_exempt  # nothing to protect, and integrators send no CSRF token
+def unknown_path(request, *args, **kwargs) -> JsonResponse:
+    """Any /api/ path that names nothing: the error body, not Django's HTML page (with a
+    hint when only the trailing slash is missing)."""
+    message = "There is no such path in the API: see /api/docs/."
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != UNKNOWN_PATH_NAME:
+            message = f"There is no such path in the API: did you mean {request.path}/ ?"
+    return JsonResponse(error_body("not_found", message), status=404)
 
 
 # --- The error body in the OpenAPI schema -------------------------------------------------

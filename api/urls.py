@@ -2,7 +2,7 @@
 ``/api/schema/`` and its interactive docs at ``/api/docs/`` (served from this server:
 drf-spectacular-sidecar, nothing from a CDN)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
+from .errors import UNKNOWN_PATH_NAME, unknown_path
 from .routes import customers, directory, events, messages, threads, webhooks
 
 router = DefaultRouter()
@@ -24,4 +25,6 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema",
                                                 template_name="api/redoc.html"),
          name="api-redoc"),
+    # Last: what names nothing above gets the API's error body, not an HTML page.
+    re_path(r"", unknown_path, name=UNKNOWN_PATH_NAME),
 ]

@@ -212,3 +212,22 @@ def test_the_session_without_csrf_token_is_refused(session_client):
 
 def test_an_agent_session_may_not_do_what_needs_admin(session_client):
     assert session_client.get("/api/test/admin/").status_code == 403
+
+
+@pytest.mark.urls("config.urls")
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here/", "/api/v1/customers/1/x/y/",
+                                  "/api/v2/"])
+def test_a_path_that_names_nothing_gets_404_with_the_error_body(writer, path):
+    response = writer.post(path, {"name": "Ana"})
+
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert error_of(response)["code"] == "not_found"
+
+
+@pytest.mark.urls("config.urls")
+def test_a_missing_trailing_slash_gets_a_hint(reader):
+    response = reader.get("/api/v1/threads")
+
+    assert response.status_code == 404
+    assert "did you mean /api/v1/threads/ ?" in error_of(response)["message"]
