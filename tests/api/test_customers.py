@@ -449,3 +449,15 @@ def test_session_reads_and_needs_csrf_to_write(session_client, ana):
 
     assert response.status_code == 403
     assert not Customer.objects.filter(name="X").exists()
+
+
+def test_session_writes_with_its_csrf_token(session_client, agent, team):
+    csrf = "a" * 32
+    session_client.cookies["csrftoken"] = csrf
+
+    response = session_client.post(CUSTOMERS, {"name": "X"}, format="json",
+                                   HTTP_X_CSRFTOKEN=csrf)
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["team"] == team.pk
+    assert Event.objects.get(type="customer.created").actor == agent
