@@ -1,8 +1,6 @@
 """Outgoing webhooks in the API: endpoints (the secret only in the answers to a creation
 and a rotation), the bodies that create and change them, deliveries and their attempts."""
 
-from collections.abc import Mapping
-
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,10 +8,10 @@ from inbox.events import EVENT_TYPES
 from webhooks.models import WebhookDelivery
 from webhooks.validators import validate_webhook_url
 
+from .customers import StrictFieldsMixin
+
 MAX_ID = 2**63 - 1
 MAX_TEAMS = 1000
-
-
 EVENT_TYPE_NAMES = sorted(EVENT_TYPES)
 STATUSES = [value for value, _label in WebhookDelivery.Status.choices]
 
@@ -34,19 +32,6 @@ class EventTypeField(serializers.ChoiceField):
 class DeliveryStatusField(serializers.ChoiceField):
     def __init__(self, **options):
         super().__init__(choices=STATUSES, **options)
-
-
-class _Strict(serializers.Serializer):
-    """Refuses fields it does not know: a misspelt field is a 400, not a silent no-op."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["This field is not known."] for name in unknown},
-                    code="unknown_field")
-        return super().to_internal_value(data)
 
 
 class EndpointSerializer(serializers.Serializer):
@@ -74,7 +59,10 @@ class EndpointWithSecretSerializer(EndpointSerializer):
                                              "not shown by the other requests.")
 
 
-class EndpointWriteSerializer(_Strict):
+class EndpointWriteSerializer(StrictFieldsMixin, serializers.Serializer):
+    """An endpoint to register (or, in a PATCH, the fields to change); unknown fields are
+    refused."""
+
     url = serializers.URLField(max_length=2000, validators=[validate_webhook_url],
                                help_text="An http(s) URL without user name or password.")
     description = serializers.CharField(max_length=200, allow_blank=True, required=False,

@@ -229,3 +229,10 @@ def test_ids_that_are_not_row_ids_are_404s(admin_client, raw_id):
                                    {"cursor": "-1"}])
 def test_bad_delivery_queries_are_400s(admin_client, query):
     assert admin_client.get(DELIVERIES, query).status_code == 400
+
+
+def test_only_json_bodies_are_taken(admin_client):
+    response = admin_client.post(ENDPOINTS, {**NEW, "all_teams": True}, format="multipart")
+
+    assert response.status_code == 415
+    assert not WebhookEndpoint.objects.exists()
