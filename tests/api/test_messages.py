@@ -336,3 +336,16 @@ def test_a_signed_in_agent_adds_a_note_with_the_csrf_token(session_client, threa
 
     assert response.status_code == 201
     assert response.json()["author"]["name"] == "Ana"
+
+
+def test_a_retried_reply_with_its_idempotency_key_sends_nothing_new(writer, thread,
+                                                                   email_channel):
+    body = {"channel": email_channel.pk, "text": "It left this morning."}
+    key = {"HTTP_IDEMPOTENCY_KEY": "reply-order-1234"}
+
+    first = writer.post(messages_url(thread), body, format="json", **key)
+    retry = writer.post(messages_url(thread), body, format="json", **key)
+
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert thread.messages.filter(direction="outbound").count() == 1
