@@ -113,7 +113,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = ["id", "endpoint", "event_type", "event", "thread_id", "status", "attempts",
                     "last_status_code", "next_attempt_at", "created_at"]
     list_filter = ["status", "event_type", "endpoint"]
-    list_select_related = ["endpoint"]
+    list_select_related = ["endpoint", "event"]
     readonly_fields = ["endpoint", "event", "thread", "event_type", "status", "attempts",
                        "created_at", "first_attempt_at", "next_attempt_at", "delivered_at",
                        "last_status_code", "last_error"]

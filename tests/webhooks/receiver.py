@@ -58,6 +58,8 @@ class Receiver:
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "text/plain")
+                    if 300 <= status < 400:  # to itself: a sender following it comes back
+                        self.send_header("Location", receiver.url + "/moved")
                     self.end_headers()
                     self.wfile.write(b"ok" if status < 300 else b"Internal trouble " * 100)
                 except OSError:

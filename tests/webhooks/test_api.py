@@ -137,6 +137,7 @@ def test_an_admin_of_some_teams_manages_only_their_endpoints(team_admin, team, o
         assert team_admin.patch(f"{ENDPOINTS}{hidden.pk}/", {"description": "x"},
                                 format="json").status_code == 404
         assert team_admin.delete(f"{ENDPOINTS}{hidden.pk}/").status_code == 404
+        assert team_admin.post(f"{ENDPOINTS}{hidden.pk}/rotate-secret/").status_code == 404
     # and it cannot ask for other teams' events
     other = team_admin.post(ENDPOINTS, {**NEW, "teams": [other_team.pk]}, format="json")
     assert (other.status_code, other.json()["error"]["fields"]) == (

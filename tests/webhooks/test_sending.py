@@ -207,3 +207,16 @@ def test_an_endpoint_nobody_listens_at_is_a_failed_attempt(channel, team, owner)
     assert attempt.status_code is None
     assert attempt.error.startswith("ConnectError")
     assert fresh(delivery).status == Status.RETRYING
+
+
+def test_a_redirect_is_a_failed_attempt_not_followed(channel, team, owner, receiver):
+    endpoint_create(url=receiver.url, teams=[team], created_by=owner,
+                    event_types=["message.received"])
+    receiver.answer(302)
+    [delivery] = deliveries_of(given_thread(channel))
+
+    assert attempt_delivery(delivery.pk).outcome is Outcome.RETRY
+
+    assert len(receiver.received) == 1
+    assert fresh(delivery).last_status_code == 302
+    assert fresh(delivery).last_error == "The endpoint answered 302."
