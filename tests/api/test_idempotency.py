@@ -178,3 +178,35 @@ def test_the_session_client_uses_keys_too(session_client):
     assert first.status_code == 201
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert Customer.objects.filter(name="Ana").count() == 1
+
+
+@pytest.mark.urls("config.urls")
+def test_a_retried_reply_through_the_api_is_sent_once(writer, team, make_channel):
+    from inbox.actions import receive_message
+    from inbox.models import Message
+
+    channel = make_channel("email")
+    thread = receive_message(channel=channel, address="ana@example.com",
+                             text="Where is my parcel?").message.thread
+    url = f"/api/v1/threads/{thread.pk}/messages/"
+    body = {"channel": channel.pk, "text": "It left this morning."}
+
+    first = writer.post(url, body, HTTP_IDEMPOTENCY_KEY=KEY)
+    retry = writer.post(url, body, HTTP_IDEMPOTENCY_KEY=KEY)
+
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert Message.objects.filter(thread=thread, direction="outbound").count() == 1
+
+
+@pytest.mark.urls("config.urls")
+def test_a_retried_customer_create_through_the_api_creates_one(writer, team):
+    body = {"name": "Walk-in Wanda", "team": team.pk}
+
+    first = writer.post("/api/v1/customers/", body, HTTP_IDEMPOTENCY_KEY=KEY)
+    retry = writer.post("/api/v1/customers/", body, HTTP_IDEMPOTENCY_KEY=KEY)
+
+    assert first.status_code == 201, first.json()
+    assert retry.json() == first.json()
+    assert Customer.objects.filter(name="Walk-in Wanda").count() == 1
