@@ -1,0 +1,97 @@
+"""schemathesis against the live schema: a real server (pytest-django's live_server) with a
+team's customers, threads and messages, called with a write-scope token. Every operation of
+/api/schema/ gets its examples and generated requests, valid and invalid; no answer may be
+a 5xx, and every answer must be one the schema documents, in the shape it documents.
+
+The number of examples per operation is bounded (SCHEMATHESIS_MAX_EXAMPLES, default 15)
+and methods a path does not have are not tried, so the run takes a minute or two.
+
+The schema is the one this code generates (the live server serves the same, checked below):
+schemathesis' lazy loader (``from_fixture``) does not work with pytest 9.2."""
+
+import json
+import os
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import CacheConfig
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from api.tokens import create_token
+from customers.actions import identity_resolve
+from inbox.actions import add_note, assign_thread, receive_message, send_reply, tag_thread
+from inbox.models import CannedResponse
+
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "15"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+
+
+@pytest.fixture
+def seeded_token(transactional_db, team, other_team, make_channel, make_user):
+    """A team's inbox with something in it, another team's the token must never see, and
+    the key of a write-scope token of the first team."""
+    agent = make_user("ana", teams=[team])
+    email = make_channel("email", name="Support mailbox")
+    make_channel("sms", name="Sales SMS", channel_team=other_team)
+    for number, name in enumerate(["Ana Lima", "Ben Okafor", "Chloé Petit"]):
+        received = receive_message(channel=email, address=f"customer{number}@example.com",
+                                   display_name=name, text=f"Hello, order #{1000 + number}?")
+        thread = received.message.thread
+        assign_thread(thread=thread, assignee=agent, by=agent)
+        tag_thread(thread=thread, add=["order"], by=agent)
+        send_reply(thread=thread, channel=email, author=agent, text="Looking into it.")
+        add_note(thread=thread, author=agent, text="Checked the warehouse.")
+    identity_resolve(kind="phone", address="+33612345678")
+    CannedResponse.objects.create(shortcut="hello", title="Greeting", body="Hello!")
+    _token, raw_key = create_token(name="Fuzzer", scope="write", teams=[team])
+    return raw_key
+
+
+def _schema_of_this_code() -> dict:
+    """What /api/schema/ serves, built at collection, before any live server is up."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+SCHEMA = _schema_of_this_code()
+# No crash cache written into the repository (.schemathesis/): each run starts afresh.
+schema = schemathesis.openapi.from_dict(SCHEMA, config=schemathesis.Config(
+    cache=CacheConfig(enabled=False)))
+schema.config.generation.update(max_examples=MAX_EXAMPLES, database="none")
+schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+# Methods an operation does not have answer 405 (tests/api/test_errors.py); trying each
+# of them on every path would double the run.
+schema.config.phases.coverage.unexpected_methods = set()
+
+
+@pytest.fixture
+def live_api(live_server, settings) -> str:
+    # The fuzzer sends far more than an integrator may: no 429 in its way.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {"api": "1000000/min"}}
+    return live_server.url
+
+
+def test_the_live_server_serves_the_schema_under_test(live_api):
+    served = requests.get(f"{live_api}/api/schema/",
+                          headers={"Accept": "application/vnd.oai.openapi+json"}, timeout=30)
+
+    assert served.json() == json.loads(json.dumps(SCHEMA))
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_the_api_answers_every_request_as_its_schema_says(case, live_api, seeded_token):
+    case.call_and_validate(base_url=live_api,
+                           headers={"Authorization": f"Bearer {seeded_token}"},
+                           checks=CHECKS)
