@@ -5,6 +5,7 @@ field's messages (nested as the request was)."""
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
@@ -21,6 +22,12 @@ MESSAGES = {
     status.HTTP_500_INTERNAL_SERVER_ERROR: "Something went wrong on our side; it was logged. "
                                            "Try again later.",
 }
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The request body is too large."
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -46,6 +53,10 @@ def api_exception_handler(exc, context):
                                              code=getattr(exc, "code", None) or "invalid")
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):  # what Django itself answers with a 400
+        exc = exceptions.ParseError("The request is malformed.")
     response = exception_handler(exc, context)
     if response is None:
         # A real server error: logged with its traceback, the client sees no details.
@@ -148,6 +159,8 @@ def document_error_responses(result, generator, request, public):
             errors = dict(COMMON_ERRORS)
             if "{" in path:
                 errors["404"] = "Not found, or not visible to this token's teams."
+            if "requestBody" in operation:
+                errors["413"] = PayloadTooLarge.default_detail
             for code, description in errors.items():
                 responses.setdefault(code, {"description": description, "content": ERROR_REF})
     return result

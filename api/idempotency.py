@@ -54,13 +54,31 @@ def purge_expired_keys() -> int:
     return deleted
 
 
-def _fingerprint(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
+def request_fingerprint(data) -> str:
+    """SHA-256 of the parsed request body (JSON, or a form's fields and files).
+
+    Parsed rather than raw: the raw body of a large request is never held in memory
+    (Django refuses ``request.body`` past DATA_UPLOAD_MAX_MEMORY_SIZE), and the order of
+    a JSON object's keys does not make it another request."""
+    digest = hashlib.sha256()
+    if hasattr(data, "lists"):  # a form: each field's values, files by their content
+        for name, values in sorted(data.lists()):
+            for value in values:
+                digest.update(name.encode() + b"\0")
+                if hasattr(value, "chunks"):
+                    for chunk in value.chunks():
+                        digest.update(chunk)
+                    value.seek(0)
+                else:
+                    digest.update(str(value).encode())
+                digest.update(b"\0")
+    else:
+        digest.update(json.dumps(data, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
-def claim_key(*, user, key: str, method: str, path: str, body: bytes) -> IdempotencyKey:
+def claim_key(*, user, key: str, method: str, path: str, fingerprint: str) -> IdempotencyKey:
     """This request's claim on ``key``; raises _Replay, 409 or 422 when it was seen."""
-    fingerprint = _fingerprint(body)
     purge_expired_keys()
     try:
         with transaction.atomic():
@@ -95,7 +113,7 @@ class IdempotentMixin:
                           "(a UUID is a good choice)."]}, code="invalid_idempotency_key")
         self._idempotency_claim = claim_key(user=request.user, key=key,
                                             method=request.method, path=request.path,
-                                            body=request.body)
+                                            fingerprint=request_fingerprint(request.data))
 
     def handle_exception(self, exc):
         if isinstance(exc, _Replay):

@@ -231,3 +231,13 @@ def test_a_missing_trailing_slash_gets_a_hint(reader):
 
     assert response.status_code == 404
     assert "did you mean /api/v1/threads/ ?" in error_of(response)["message"]
+
+
+def test_a_body_too_large_to_read_gets_413(writer, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = writer.post("/api/test/customers/", {"name": "Ana", "padding": "x" * 5000})
+
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "payload_too_large"
+    assert not Customer.objects.exists()

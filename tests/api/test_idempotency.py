@@ -210,3 +210,26 @@ def test_a_retried_customer_create_through_the_api_creates_one(writer, team):
     assert first.status_code == 201, first.json()
     assert retry.json() == first.json()
     assert Customer.objects.filter(name="Walk-in Wanda").count() == 1
+
+
+def test_the_same_json_with_its_keys_in_another_order_is_the_same_request(writer):
+    writer.generic("POST", "/api/test/customers/", '{"name": "Ana", "note": 1}',
+                   content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY)
+    retry = writer.generic("POST", "/api/test/customers/", '{"note": 1, "name": "Ana"}',
+                           content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY)
+
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert Customer.objects.count() == 1
+
+
+def test_forms_are_fingerprinted_with_their_files(writer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def post(content: bytes):
+        upload = SimpleUploadedFile("note.txt", content, content_type="text/plain")
+        return writer.post("/api/test/customers/", {"name": "Ana", "file": upload},
+                           format="multipart", HTTP_IDEMPOTENCY_KEY=KEY)
+
+    assert post(b"first").status_code == 201
+    assert post(b"first").headers["Idempotent-Replayed"] == "true"
+    assert post(b"second").status_code == 422
