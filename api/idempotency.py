@@ -5,13 +5,16 @@ The key is claimed (a row, unique per user and key) before the view runs, so a d
 sent while the first is still running gets 409 instead of running twice. The first
 response (status and JSON body) is then kept with it; a retry with the same body and path
 gets that response again with ``Idempotent-Replayed: true``. A 5xx is not kept: the claim
-is released so the client can retry. Keys live 24 hours (purged as new ones are claimed)."""
+is released so the client can retry; a claim left without a response for five minutes (its
+process died) is taken over by the next retry. Keys live 24 hours (purged as new ones are
+claimed)."""
 
 import hashlib
 import json
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -24,6 +27,9 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 KEY_LIFETIME = timedelta(hours=24)
+# A claim still without a response after this long belongs to a process that died mid-way:
+# the next retry takes it over rather than getting 409 for a day.
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class IdempotencyConflict(exceptions.APIException):
@@ -47,10 +53,14 @@ class _Replay(Exception):
         self.record = record
 
 
-def purge_expired_keys() -> int:
-    """Delete keys older than their lifetime (one DELETE on the created_at index)."""
-    deleted, _ = IdempotencyKey.objects.filter(
-        created_at__lt=timezone.now() - KEY_LIFETIME).delete()
+def purge_expired_keys(*, user=None, key: str = "") -> int:
+    """Delete keys older than their lifetime, and ``key`` of ``user`` if it was abandoned
+    (one DELETE, on the created_at index)."""
+    now = timezone.now()
+    expired = Q(created_at__lt=now - KEY_LIFETIME)
+    if user is not None:
+        expired |= Q(user=user, key=key, status_code=None, created_at__lt=now - ABANDONED_AFTER)
+    deleted, _ = IdempotencyKey.objects.filter(expired).delete()
     return deleted
 
 
@@ -79,7 +89,7 @@ def request_fingerprint(data) -> str:
 
 def claim_key(*, user, key: str, method: str, path: str, fingerprint: str) -> IdempotencyKey:
     """This request's claim on ``key``; raises _Replay, 409 or 422 when it was seen."""
-    purge_expired_keys()
+    purge_expired_keys(user=user, key=key)
     try:
         with transaction.atomic():
             return IdempotencyKey.objects.create(user=user, key=key, method=method, path=path,

@@ -110,6 +110,17 @@ def test_a_duplicate_while_the_first_is_running_gets_409(writer):
     assert not Customer.objects.exists()
 
 
+def test_a_claim_abandoned_by_a_dead_process_is_taken_over(writer):
+    IdempotencyKey.objects.create(user=writer.token.user, key=KEY, method="POST",
+                                  path="/api/test/customers/", fingerprint="x")
+    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(minutes=6))
+
+    response = writer.post("/api/test/customers/", {"name": "Ana"}, HTTP_IDEMPOTENCY_KEY=KEY)
+
+    assert response.status_code == 201
+    assert Customer.objects.filter(name="Ana").count() == 1
+
+
 def test_a_client_error_is_kept_and_replayed(writer):
     first = writer.post("/api/test/customers/", {"name": ""}, HTTP_IDEMPOTENCY_KEY=KEY)
     retry = writer.post("/api/test/customers/", {"name": ""}, HTTP_IDEMPOTENCY_KEY=KEY)
