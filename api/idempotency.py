@@ -171,11 +171,20 @@ def document_idempotency_key(result, generator, request, public):
         if not any(p.get("name") == HEADER and p.get("in") == "header" for p in parameters):
             parameters.append(IDEMPOTENCY_PARAMETER)
         responses = operation.setdefault("responses", {})
+        for code, response in responses.items():
+            if code.startswith(("2", "4")):
+                response.setdefault("headers", {}).setdefault(REPLAYED_HEADER, REPLAYED_SCHEMA)
         for code, description in (("409", IdempotencyConflict.default_detail),
                                   ("422", IdempotencyKeyReused.default_detail)):
             responses.setdefault(code, {"description": description, "content": ERROR_REF})
     return result
 
+
+REPLAYED_SCHEMA = {
+    "description": "`true` when this is the kept response to an earlier request with the "
+                   "same Idempotency-Key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
 
 IDEMPOTENCY_PARAMETER = {
     "in": "header",

@@ -54,6 +54,9 @@ def test_every_post_documents_the_idempotency_key_and_its_answers(schema):
         headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
         assert "Idempotency-Key" in headers, name
         assert {"409", "422"} <= set(operation["responses"]), name
+        successes = [response for code, response in operation["responses"].items()
+                     if code.startswith("2")]
+        assert all("Idempotent-Replayed" in response["headers"] for response in successes), name
 
 
 def test_every_operation_documents_the_error_body(schema):
