@@ -4,10 +4,8 @@ Input serializers refuse fields they do not know (``StrictFieldsMixin``): a typo
 integrator's payload is a 400, not a field silently ignored."""
 
 import json
-from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,40 +14,15 @@ from customers.models import Customer, CustomerMerge, Identity
 from customers.profile_actions import MAX_NAME_LENGTH, NewIdentity
 from inbox.directory import teams_visible_to
 
-MAX_ID = 2**63 - 1
+from .strict import StrictFieldsMixin, id_field
+
 MAX_IDENTITIES_AT_CREATION = 20
 MAX_ATTRIBUTES = 50
 MAX_ATTRIBUTES_BYTES = 16_000
 MAX_NOTES_LENGTH = 10_000
 
 
-class StrictFieldsMixin:
-    """Refuse fields the serializer does not write (unknown or read-only ones)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(str(name) for name in data if name not in writable)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [_("Unknown or read-only field.")] for name in unknown},
-                    code="unknown_field")
-        return super().to_internal_value(data)
-
-
-class StrictFieldsScheme(OpenApiSerializerExtension):
-    """In the schema, a strict serializer takes no property it does not declare."""
-
-    target_class = "api.serializers.customers.StrictFieldsMixin"
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema, direction):
-        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
-        return {**schema, "additionalProperties": False}
-
-
-def object_id_field(**options) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **options)
+object_id_field = id_field
 
 
 # --- Read --------------------------------------------------------------------------------

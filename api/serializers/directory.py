@@ -11,7 +11,9 @@ from channels_adapters.models import Channel, ChannelKind
 from inbox.directory import agent_presence
 from inbox.models import AgentPresence, CannedResponse, Team, User
 
-from .customers import StrictFieldsMixin, TeamChoiceMixin, object_id_field
+from .customers import TeamChoiceMixin
+from .strict import StrictFieldsMixin
+from .strict import id_field as object_id_field
 
 MAX_SECRETS = 20
 MAX_SECRET_LENGTH = 4096

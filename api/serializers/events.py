@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from inbox.events import EVENT_TYPES
 
-from .threads import MAX_ID
+from .strict import MAX_ID
 
 DEFAULT_LIMIT = 100
 

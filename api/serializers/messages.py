@@ -12,7 +12,8 @@ from inbox.actions.messages import INTERACTION_DIRECTIONS, MAX_INTERACTION_SECON
 from inbox.messaging_window import MAX_PARAMETER_LENGTH
 from inbox.models import Attachment, Message
 
-from .threads import PersonSerializer, StrictSerializer, id_field
+from .strict import StrictSerializer, id_field
+from .threads import PersonSerializer
 
 NOT_ONLY_SPACES = RegexValidator(r"\S", "Write something: this is only spaces.", code="empty")
 

@@ -1,7 +1,6 @@
 """Threads in the API: what a thread reads as, the list's filters, and the bodies of the
 actions on a thread (assign, status, snooze, tags)."""
 
-from collections.abc import Mapping
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -10,28 +9,11 @@ from channels_adapters.models import ChannelKind
 from inbox.models import Message, Thread
 from inbox.search import MAX_QUERY_LENGTH
 
-# The largest id a database row can have: a larger one is refused, never sent to SQL.
-MAX_ID = 2**63 - 1
+from .strict import StrictSerializer, id_field
+
 MIN_SEARCH_LENGTH = 3
 # An agent id (up to 18 digits: always below MAX_ID), "me" or "none".
 ASSIGNEE_PATTERN = r"^(me|none|[1-9][0-9]{0,17})$"
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know: a misspelt field is a 400, not a silent no-op."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["This field is not known."] for name in unknown},
-                    code="unknown_field")
-        return super().to_internal_value(data)
-
-
-def id_field(**options) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **options)
 
 
 class PersonSerializer(serializers.Serializer):

@@ -8,9 +8,8 @@ from inbox.events import EVENT_TYPES
 from webhooks.models import WebhookDelivery
 from webhooks.validators import validate_webhook_url
 
-from .customers import StrictFieldsMixin
+from .strict import MAX_ID, StrictFieldsMixin
 
-MAX_ID = 2**63 - 1
 MAX_TEAMS = 1000
 EVENT_TYPE_NAMES = sorted(EVENT_TYPES)
 STATUSES = [value for value, _label in WebhookDelivery.Status.choices]

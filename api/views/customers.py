@@ -13,7 +13,6 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from customers.actions import merge_customers, undo_merge
@@ -70,14 +69,6 @@ class CustomerFilters(serializers.Serializer):
                                               "(normalised when `kind` is given).")
 
 
-class JsonApiViewSet(ApiViewSet):
-    """JSON bodies only (a form or multipart body is a 415), and any path segment reaches
-    the view: an id that is not a number is the JSON 404 of an unknown object."""
-
-    parser_classes = [JSONParser]
-    lookup_value_regex = "[^/]+"
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List customers",
@@ -118,7 +109,7 @@ class JsonApiViewSet(ApiViewSet):
                     "a `customer.deleted` event records it. Cannot be undone.",
         responses={204: OpenApiResponse(description="Deleted.")}),
 )
-class CustomerViewSet(JsonApiViewSet):
+class CustomerViewSet(ApiViewSet):
     serializer_class = CustomerSerializer
 
     @property
@@ -247,7 +238,7 @@ class CustomerViewSet(JsonApiViewSet):
         summary="Read a merge",
         examples=[OpenApiExample("A merge", response_only=True, value=MERGE_EXAMPLE)]),
 )
-class MergeViewSet(JsonApiViewSet):
+class MergeViewSet(ApiViewSet):
     """Merges whose two customers the token sees."""
 
     serializer_class = MergeSerializer

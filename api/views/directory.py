@@ -22,6 +22,7 @@ from inbox.actions.directory import (
 from inbox.directory import agents_visible_to, canned_responses_visible_to, teams_visible_to
 from inbox.models import CannedResponse, Team, User
 
+from ..base import ApiViewSet
 from ..models import Scope
 from ..permissions import has_scope
 from ..serializers.directory import (
@@ -34,7 +35,6 @@ from ..serializers.directory import (
     TeamSerializer,
     TeamWriteSerializer,
 )
-from .customers import JsonApiViewSet
 
 TEAM_EXAMPLE = {"id": 3, "name": "Support", "members": [12, 14],
                 "created_at": "2026-10-01T08:00:00Z"}
@@ -87,7 +87,7 @@ class _Reads:
                                  examples=_examples("Renamed", TEAM_EXAMPLE,
                                                     request={"name": "Support EU"})),
 )
-class TeamViewSet(_Reads, JsonApiViewSet):
+class TeamViewSet(_Reads, ApiViewSet):
     serializer_class = TeamSerializer
     write_scope = Scope.ADMIN
 
@@ -121,7 +121,7 @@ class TeamViewSet(_Reads, JsonApiViewSet):
     retrieve=extend_schema(summary="Read an agent",
                            examples=_examples("An agent", AGENT_EXAMPLE)),
 )
-class AgentViewSet(_Reads, JsonApiViewSet):
+class AgentViewSet(_Reads, ApiViewSet):
     serializer_class = AgentSerializer
 
     def get_queryset(self):
@@ -153,7 +153,7 @@ class AgentViewSet(_Reads, JsonApiViewSet):
                           description="A shared one needs admin scope.",
                           responses={204: OpenApiResponse(description="Deleted.")}),
 )
-class CannedResponseViewSet(_Reads, JsonApiViewSet):
+class CannedResponseViewSet(_Reads, ApiViewSet):
     serializer_class = CannedResponseSerializer
 
     def get_queryset(self):
@@ -212,7 +212,7 @@ class CannedResponseViewSet(_Reads, JsonApiViewSet):
         examples=_examples("Switched off", {**CHANNEL_EXAMPLE, "is_active": False},
                            request={"is_active": False})),
 )
-class ChannelViewSet(_Reads, JsonApiViewSet):
+class ChannelViewSet(_Reads, ApiViewSet):
     serializer_class = ChannelSerializer
     write_scope = Scope.ADMIN
 

@@ -207,7 +207,6 @@ class AnyAccept(DefaultContentNegotiation):
 class MessageViewSet(ApiViewSet):
     serializer_class = MessageSerializer
     queryset = Message.objects.none()
-    lookup_value_regex = "[^/]+"
 
     def retrieve(self, request, pk=None):
         message_id = parse_id(pk)

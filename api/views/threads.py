@@ -26,8 +26,8 @@ from inbox.models import Thread
 
 from ..base import ApiViewSet
 from ..pagination import StrictCursorPagination
+from ..serializers.strict import MAX_ID
 from ..serializers.threads import (
-    MAX_ID,
     AssignSerializer,
     SnoozeSerializer,
     StatusSerializer,
@@ -111,7 +111,6 @@ class ThreadViewSet(ApiViewSet):
     pagination_class = ActivityCursorPagination
     filter_backends: list = []
     queryset = Thread.objects.none()  # for the schema; reads go through the selectors
-    lookup_value_regex = "[^/]+"
 
     def list(self, request):
         query = ThreadQuerySerializer(data=query_values(request))

@@ -13,7 +13,6 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from inbox.models import Team
@@ -85,13 +84,11 @@ def _one_or_404(queryset, raw_id):
 
 
 class _AdminOnly:
-    """Admin scope; JSON bodies only; any path segment reaches the view (a JSON 404)."""
+    """Admin scope only."""
 
-    parser_classes = [JSONParser]
     read_scope = Scope.ADMIN
     write_scope = Scope.ADMIN
     filter_backends: list = []
-    lookup_value_regex = "[^/]+"
 
 
 @extend_schema_view(

@@ -9,6 +9,7 @@ import pytest
 from django.urls import path
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import ApiViewSet
@@ -24,6 +25,9 @@ class NewCustomer(serializers.Serializer):
 
 
 class CustomerCreateView(ApiViewSet):
+    # The API's views take JSON only; this one takes forms too, to prove their fingerprint.
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
     def create(self, request):
         fields = NewCustomer(data=request.data)
         fields.is_valid(raise_exception=True)

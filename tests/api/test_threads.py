@@ -272,7 +272,7 @@ def test_unknown_fields_are_named_in_the_error(writer, thread):
                            format="json")
 
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"colour": ["This field is not known."]}
+    assert response.json()["error"]["fields"] == {"colour": ["Unknown or read-only field."]}
     assert Thread.objects.get(pk=thread.pk).status == Thread.Status.OPEN
 
 
