@@ -13,7 +13,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from config.process_cache import process_cache
-
 from inbox.actions import message_update_delivery, receive_messages
 from inbox.models import Message
 

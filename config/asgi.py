@@ -18,8 +18,8 @@ from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from channels_adapters import webhook_route  # noqa: E402
-from config.daphne_tuning import skip_twisted_form_parsing  # noqa: E402
 from channels_adapters.webchat import routing as webchat_routing  # noqa: E402
+from config.daphne_tuning import skip_twisted_form_parsing  # noqa: E402
 from inbox.routing import websocket_urlpatterns  # noqa: E402
 
 skip_twisted_form_parsing()

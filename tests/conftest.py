@@ -87,6 +87,15 @@ def supervisor(make_user):
     return make_user("sam", role="supervisor")
 
 
+@pytest.fixture
+def live_api(live_server, settings) -> str:
+    """The live server's URL, its API without a rate limit: a fuzzer sends far more than an
+    integrator may."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {"api": "1000000/min"}}
+    return live_server.url
+
+
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker):
     """A real Celery worker process on the test database (production stack only).

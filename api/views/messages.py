@@ -29,7 +29,7 @@ from inbox.api_selectors import (
 from inbox.models import Message
 from inbox.timeline import reply_channels
 
-from ..base import ApiViewSet
+from ..base import ApiViewSet, parse_id
 from ..pagination import StrictCursorPagination
 from ..serializers.messages import (
     CallSerializer,
@@ -38,7 +38,7 @@ from ..serializers.messages import (
     ReplySerializer,
     TimelineQuerySerializer,
 )
-from .threads import parse_id, query_values, thread_or_404
+from .threads import query_values, thread_or_404
 
 MESSAGE_EXAMPLE = {
     "id": 982,

@@ -24,9 +24,8 @@ from inbox.api_selectors import (
 )
 from inbox.models import Thread
 
-from ..base import ApiViewSet
+from ..base import ApiViewSet, parse_id
 from ..pagination import StrictCursorPagination
-from ..serializers.strict import MAX_ID
 from ..serializers.threads import (
     AssignSerializer,
     SnoozeSerializer,
@@ -54,16 +53,6 @@ THREAD_EXAMPLE = {
 }
 THREAD_RESPONSE = OpenApiExample("A thread", value=THREAD_EXAMPLE, response_only=True)
 THREAD_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A thread id.")
-
-
-def parse_id(raw) -> int | None:
-    """A path's id as a row id, or None (then a 404) for anything else: text, zero, or a
-    number larger than any row id (which SQLite could not even compare)."""
-    text = str(raw)
-    if not (text.isascii() and text.isdigit()):
-        return None
-    value = int(text)
-    return value if 1 <= value <= MAX_ID else None
 
 
 def query_values(request) -> dict[str, str]:

@@ -12,7 +12,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from inbox.models import Team
@@ -30,10 +29,9 @@ from webhooks.selectors import (
     endpoints_visible_to,
 )
 
-from ..base import ApiViewSet
+from ..base import ApiViewSet, object_or_404
 from ..models import ApiToken, Scope
 from ..serializers.webhooks import (
-    MAX_ID,
     DeliveryDetailSerializer,
     DeliveryQuerySerializer,
     DeliverySerializer,
@@ -65,22 +63,6 @@ DELIVERY_DETAIL_EXAMPLE = {**DELIVERY_EXAMPLE, "attempt_log": [
      "response_snippet": "ok", "error": ""},
 ]}
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="An id.")
-
-
-def _parse_id(raw) -> int | None:
-    text = str(raw)
-    if not (text.isascii() and text.isdigit()):
-        return None
-    value = int(text)
-    return value if 1 <= value <= MAX_ID else None
-
-
-def _one_or_404(queryset, raw_id):
-    """Another team's endpoint or delivery is as unknown as a missing one."""
-    found = queryset.filter(pk=_parse_id(raw_id)).first() if _parse_id(raw_id) else None
-    if found is None:
-        raise NotFound()
-    return found
 
 
 class _AdminOnly:
@@ -160,7 +142,7 @@ class WebhookEndpointViewSet(_AdminOnly, ApiViewSet):
         return Response(EndpointWithSecretSerializer(endpoint).data)
 
     def _endpoint(self, pk) -> WebhookEndpoint:
-        return _one_or_404(endpoints_visible_to(self.request.user), pk)
+        return object_or_404(endpoints_visible_to(self.request.user), pk)
 
     def _parse(self, body: EndpointWriteSerializer) -> "dict":
         body.is_valid(raise_exception=True)
@@ -219,7 +201,7 @@ class WebhookDeliveryViewSet(_AdminOnly, ApiViewSet):
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
-        delivery = _one_or_404(delivery_with_attempts(deliveries_visible_to(request.user)), pk)
+        delivery = object_or_404(delivery_with_attempts(deliveries_visible_to(request.user)), pk)
         return Response(DeliveryDetailSerializer(delivery).data)
 
     @extend_schema(
@@ -232,7 +214,7 @@ class WebhookDeliveryViewSet(_AdminOnly, ApiViewSet):
                                         "delivered_at": None})])
     @action(detail=True, methods=["post"])
     def replay(self, request, pk=None):
-        delivery = _one_or_404(deliveries_visible_to(request.user).select_related("endpoint"),
+        delivery = object_or_404(deliveries_visible_to(request.user).select_related("endpoint"),
                                pk)
         delivery = delivery_replay(delivery=delivery)
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

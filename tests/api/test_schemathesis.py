@@ -10,28 +10,15 @@ The schema is the one this code generates (the live server serves the same, chec
 schemathesis' lazy loader (``from_fixture``) does not work with pytest 9.2."""
 
 import json
-import os
 
 import pytest
 import requests
-import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.config import CacheConfig
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from api.tokens import create_token
 from customers.actions import identity_resolve
 from inbox.actions import add_note, assign_thread, receive_message, send_reply, tag_thread
 from inbox.models import CannedResponse
-
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "15"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+from tests.schema_fuzzing import CHECKS, SCHEMA, bounded, schema
 
 
 @pytest.fixture
@@ -62,32 +49,6 @@ def admin_token(seeded_token, team):
     return raw_key
 
 
-def _schema_of_this_code() -> dict:
-    """What /api/schema/ serves, built at collection, before any live server is up."""
-    from drf_spectacular.generators import SchemaGenerator
-
-    return SchemaGenerator().get_schema(request=None, public=True)
-
-
-SCHEMA = _schema_of_this_code()
-# No crash cache written into the repository (.schemathesis/): each run starts afresh.
-schema = schemathesis.openapi.from_dict(SCHEMA, config=schemathesis.Config(
-    cache=CacheConfig(enabled=False)))
-schema.config.generation.update(max_examples=MAX_EXAMPLES, database="none")
-schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
-# Methods an operation does not have answer 405 (tests/api/test_errors.py); trying each
-# of them on every path would double the run.
-schema.config.phases.coverage.unexpected_methods = set()
-
-
-@pytest.fixture
-def live_api(live_server, settings) -> str:
-    # The fuzzer sends far more than an integrator may: no 429 in its way.
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
-                               "DEFAULT_THROTTLE_RATES": {"api": "1000000/min"}}
-    return live_server.url
-
-
 def test_the_live_server_serves_the_schema_under_test(live_api):
     served = requests.get(f"{live_api}/api/schema/",
                           headers={"Accept": "application/vnd.oai.openapi+json"}, timeout=30)
@@ -96,8 +57,7 @@ def test_the_live_server_serves_the_schema_under_test(live_api):
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@bounded
 def test_the_api_answers_every_request_as_its_schema_says(case, live_api, seeded_token):
     case.call_and_validate(base_url=live_api,
                            headers={"Authorization": f"Bearer {seeded_token}"},
@@ -112,8 +72,7 @@ admin_schema = schema.include(method=["POST", "PATCH", "DELETE"],
 
 
 @admin_schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@bounded
 def test_admin_writes_answer_as_the_schema_says(case, live_api, admin_token):
     case.call_and_validate(base_url=live_api, headers={"Authorization": f"Bearer {admin_token}"},
                            checks=CHECKS)
