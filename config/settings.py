@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "channels_adapters",
     "api",
     "webhooks",
+    "reports",
 ]
 
 MIDDLEWARE = [

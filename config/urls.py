@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inbox/", include("inbox.urls")),
     path("api/", include("api.urls")),
+    path("reports/", include("reports.urls")),
     path("webchat/", include("channels_adapters.webchat.urls")),
     path("hooks/<str:kind>/<int:channel_id>/", webhook, name="webhook"),
     path("", RedirectView.as_view(pattern_name="inbox:inbox", permanent=False)),

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from reports.recording import record_for_reports
+
 from .events import EventPayload
 from .groups import STAFF_GROUP, team_group
 from .models import Event, Thread
@@ -35,7 +37,8 @@ def record_event(
     thread: Thread,
     actor=None,
 ) -> Event:
-    """Write the Event in the current transaction and publish it after commit."""
+    """Write the Event in the current transaction (the report tables with it) and publish it
+    after commit."""
     event = Event.objects.create(
         type=payload.type,
         thread=thread,
@@ -44,6 +47,7 @@ def record_event(
         actor=actor,
         payload=payload.as_json(),
     )
+    record_for_reports([(event, thread.assignee_id)])
     transaction.on_commit(lambda: publish_event(event))
     return event
 
@@ -56,6 +60,8 @@ def record_events(entries: list[tuple[EventPayload, Thread]], *, actor=None) -> 
               team_id=thread.team_id, actor=actor, payload=payload.as_json())
         for payload, thread in entries
     ])
+    record_for_reports([(event, thread.assignee_id)
+                        for event, (_, thread) in zip(events, entries, strict=True)])
     if events:
         transaction.on_commit(lambda: publish_events(events))
     return events

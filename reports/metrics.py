@@ -1,0 +1,164 @@
+"""The figures of the report pages, each one SQL aggregate over the report tables.
+
+Percentiles are nearest-rank (the value at rank ⌈p·n⌉ of the sorted values: for the median
+of 4 values, the 2nd), computed with window functions so that SQLite and PostgreSQL give the
+same answer from the same SQL.
+"""
+
+import dataclasses
+from datetime import datetime, tzinfo
+
+from django.db import connection
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Trunc
+from django.utils import timezone
+
+from inbox.models import Thread
+
+from .models import Episode, HourlyActivity
+
+Kind = HourlyActivity.Kind
+BUCKETS = ("hour", "day", "week")
+# Grouping keys: what a row of a breakdown is.
+EPISODE_GROUPS = {"channel": "channel_id", "team": "team_id", "agent": "agent_id",
+                  "first_responder": "first_responder_id", "all": None}
+
+
+@dataclasses.dataclass(frozen=True)
+class Filters:
+    """What every report is narrowed to: a time range [start, end) and optional teams,
+    channels and agents (None: all of them)."""
+
+    start: datetime
+    end: datetime
+    team_ids: tuple[int, ...] | None = None
+    channel_ids: tuple[int, ...] | None = None
+    agent_ids: tuple[int, ...] | None = None
+
+    def episodes(self, time_field: str) -> QuerySet[Episode]:
+        """The episodes whose ``time_field`` falls in the range, narrowed by the filters."""
+        episodes = Episode.objects.filter(**{f"{time_field}__gte": self.start,
+                                             f"{time_field}__lt": self.end})
+        if self.team_ids is not None:
+            episodes = episodes.filter(team_id__in=self.team_ids)
+        if self.channel_ids is not None:
+            episodes = episodes.filter(channel_id__in=self.channel_ids)
+        if self.agent_ids is not None:
+            agent_field = ("first_responder_id" if time_field == "first_response_at"
+                           else "agent_id")
+            episodes = episodes.filter(**{f"{agent_field}__in": self.agent_ids})
+        return episodes
+
+    def activity(self) -> QuerySet[HourlyActivity]:
+        rows = HourlyActivity.objects.filter(hour__gte=self.start, hour__lt=self.end)
+        if self.team_ids is not None:
+            rows = rows.filter(team_id__in=self.team_ids)
+        if self.channel_ids is not None:
+            rows = rows.filter(channel_id__in=self.channel_ids)
+        if self.agent_ids is not None:
+            # Inbound messages have no agent: an agent filter keeps the agents' own work.
+            rows = rows.filter(agent_id__in=self.agent_ids)
+        return rows
+
+
+@dataclasses.dataclass(frozen=True)
+class Durations:
+    """Median and 90th percentile of a duration, in seconds, over ``count`` episodes."""
+
+    key: int | None
+    count: int
+    median: int | None
+    p90: int | None
+
+
+def durations(episodes: QuerySet[Episode], value: str, group: str | None) -> list[Durations]:
+    """Median and p90 of ``value`` (``first_response_seconds`` or ``resolution_seconds``)
+    per ``group`` (an Episode column such as ``team_id``; None: one row for all)."""
+    base = episodes.filter(**{f"{value}__isnull": False}).values(
+        key=F(group) if group else Value(0), v=F(value))
+    base_sql, params = base.query.sql_with_params()
+    # Every value is ranked within its group; the median and p90 are then the values at
+    # ranks ⌈n/2⌉ and ⌈9n/10⌉ — in integer arithmetic, (n+1)/2 and (9n+9)/10.
+    sql = f"""
+        SELECT key, COUNT(*),
+               MAX(CASE WHEN rank = (n + 1) / 2 THEN v END),
+               MAX(CASE WHEN rank = (9 * n + 9) / 10 THEN v END)
+        FROM (SELECT key, v, ROW_NUMBER() OVER (PARTITION BY key ORDER BY v) AS rank,
+                     COUNT(*) OVER (PARTITION BY key) AS n
+              FROM ({base_sql}) AS base) AS ranked
+        GROUP BY key ORDER BY key
+    """  # noqa: S608 - the inner SQL is Django's, the values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Durations(key, count, median, p90) for key, count, median, p90 in cursor]
+
+
+def first_response_times(filters: Filters, by: str = "all") -> list[Durations]:
+    """Episodes whose first agent reply fell in the range."""
+    field = "first_responder_id" if by == "agent" else EPISODE_GROUPS[by]
+    return durations(filters.episodes("first_response_at"), "first_response_seconds", field)
+
+
+def resolution_times(filters: Filters, by: str = "all") -> list[Durations]:
+    """Episodes resolved in the range."""
+    return durations(filters.episodes("resolved_at"), "resolution_seconds", EPISODE_GROUPS[by])
+
+
+def volume(filters: Filters, bucket: str, *, kinds=(Kind.STARTED, Kind.INBOUND, Kind.REPLY),
+           by: str | None = None, tz: tzinfo | None = None) -> list[dict]:
+    """Counts per time bucket (in ``tz``, the current time zone by default) and kind, and
+    per ``by`` ("team_id", "channel_id", "agent_id") if given: rows of
+    {"bucket", "kind", [by], "count"}."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"unknown bucket {bucket!r}")
+    tz = tz or timezone.get_current_timezone()
+    fields = ["bucket", "kind"] + ([by] if by else [])
+    return list(
+        filters.activity().filter(kind__in=kinds)
+        .annotate(bucket=Trunc("hour", bucket, tzinfo=tz))
+        .values(*fields).annotate(count=Sum("count")).order_by(*fields)
+    )
+
+
+def totals(filters: Filters, by: str | None = None) -> list[dict]:
+    """Counts per kind (and per ``by``) over the whole range."""
+    fields = ["kind"] + ([by] if by else [])
+    return list(filters.activity().values(*fields).annotate(count=Sum("count"))
+                .order_by(*fields))
+
+
+def volume_by_tag(filters: Filters) -> list[dict]:
+    """Conversations started in the range per tag of their thread (a thread with two tags
+    counts for both; its tags as they are now)."""
+    return list(
+        filters.episodes("started_at").filter(thread__tags__isnull=False)
+        .values(tag=F("thread__tags__name")).annotate(count=Count("id")).order_by("-count", "tag")
+    )
+
+
+def open_backlog(team_ids: tuple[int, ...] | None = None) -> list[dict]:
+    """Threads not resolved now, per status, team and the channel their conversation began
+    on: rows of {"status", "team_id", "channel_id", "count"}."""
+    threads = Thread.objects.exclude(status=Thread.Status.RESOLVED)
+    if team_ids is not None:
+        threads = threads.filter(team_id__in=team_ids)
+    began_on = Episode.objects.filter(thread=OuterRef("pk"), resolved_at=None).values(
+        "channel_id")[:1]
+    return list(
+        threads.annotate(channel_id=Subquery(began_on)).values("status", "team_id", "channel_id")
+        .annotate(count=Count("id")).order_by("status", "team_id", "channel_id")
+    )
+
+
+def waiting_customers(team_ids: tuple[int, ...] | None = None, *,
+                      limit: int | None = 10) -> QuerySet[Episode]:
+    """Open conversations whose customer wrote and has had no reply since, longest wait
+    first (snoozed ones left out: the agent chose to wait)."""
+    episodes = (Episode.objects.filter(resolved_at=None, awaiting_since__isnull=False,
+                                       thread__isnull=False)
+                .exclude(thread__status=Thread.Status.SNOOZED)
+                .select_related("thread__customer", "thread__assignee", "team", "channel")
+                .order_by("awaiting_since", "id"))
+    if team_ids is not None:
+        episodes = episodes.filter(team_id__in=team_ids)
+    return episodes[:limit] if limit else episodes

@@ -1,0 +1,99 @@
+"""What the report pages aggregate: conversation episodes and hourly activity counts.
+
+Both are kept up to date from the Events, in the transaction that records them
+(``reports.recording``), and can be rebuilt from the Event table (``rebuild_reports``). The
+pages aggregate these small tables in SQL; they never read messages or events row by row.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Episode(models.Model):
+    """One conversation of a thread: from the customer's first inbound message while none was
+    open (a new thread, or a resolved one re-opened) until the thread is resolved.
+
+    The clocks: first response time runs from ``started_at`` to the first agent reply (not a
+    note, not an automatic message), resolution time to ``resolved_at``; both without the time
+    the thread spent snoozed.
+    """
+
+    thread = models.ForeignKey(
+        "inbox.Thread", null=True, on_delete=models.SET_NULL, related_name="episodes",
+        help_text=_("Empty once the customer was deleted: the figures stay."),
+    )
+    team = models.ForeignKey("inbox.Team", null=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    channel = models.ForeignKey("channels_adapters.Channel", null=True,
+                                on_delete=models.SET_NULL, related_name="+",
+                                help_text=_("Where the customer's first message came."))
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("The assignee (at resolution: the assignee, else who resolved it)."),
+    )
+    first_responder = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    reopened = models.BooleanField(default=False,
+                                   help_text=_("Began by re-opening a resolved thread."))
+    started_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True)
+    first_response_seconds = models.IntegerField(null=True)
+    resolved_at = models.DateTimeField(null=True)
+    resolution_seconds = models.IntegerField(null=True)
+    # Snoozed time, left out of both clocks: what is closed, and the snooze under way.
+    snoozed_seconds = models.IntegerField(default=0)
+    snoozed_at = models.DateTimeField(null=True)
+    snooze_until = models.DateTimeField(null=True)
+    # The customer wrote and nobody has answered since (null once an agent replied).
+    awaiting_since = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread"], condition=models.Q(resolved_at=None),
+                                    name="episode_one_open_per_thread"),
+        ]
+        indexes = [
+            models.Index(fields=["started_at"], name="episode_started_idx"),
+            models.Index(fields=["first_response_at"], name="episode_first_response_idx"),
+            models.Index(fields=["resolved_at"], name="episode_resolved_idx"),
+            models.Index(fields=["awaiting_since"], condition=models.Q(resolved_at=None),
+                         name="episode_waiting_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Episode #{self.pk} of thread {self.thread_id}"
+
+
+class HourlyActivity(models.Model):
+    """How many things of one kind happened in one hour (UTC) for one team, channel and agent.
+
+    The ids are plain integers, 0 for none, so that one row per key can be incremented with
+    INSERT … ON CONFLICT (NULLs never conflict).
+    """
+
+    class Kind(models.TextChoices):
+        INBOUND = "inbound", _("Messages received")
+        REPLY = "reply", _("Replies sent")
+        AUTOMATIC = "automatic", _("Automatic messages")
+        NOTE = "note", _("Private notes")
+        CALL = "call", _("Calls and visits")
+        STARTED = "started", _("Conversations started")
+        RESOLVED = "resolved", _("Conversations resolved")
+
+    hour = models.DateTimeField()
+    team_id = models.IntegerField(default=0)
+    channel_id = models.IntegerField(default=0)
+    agent_id = models.IntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hour", "team_id", "channel_id", "agent_id", "kind"],
+                                    name="hourly_activity_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.kind} {self.count}"
