@@ -27,6 +27,7 @@ from customers.models import Customer
 from inbox.actions.agents import thread_mark_read
 from inbox.demo_stories import STORIES, Demo
 from inbox.models import AgentPresence, CannedResponse, Event, Message, Team, User
+from reports.demo import past_conversations
 from webhooks.demo import demo_endpoint
 
 ADMIN_URL = "http://127.0.0.1:8000/"
@@ -197,6 +198,7 @@ class Command(BaseCommand):
         # All or nothing: a half-loaded demo would be taken for a loaded one next time.
         with _quiet_task_log(options["verbosity"] < 2), transaction.atomic():
             demo = _create_people_and_channels()
+            past_conversations(demo)  # before the stories: theirs are the newest threads
             for story in STORIES:
                 story(demo)
             _agents_have_read_their_older_threads()

@@ -1,0 +1,120 @@
+"""Four weeks of past conversations for the demo, so that its report pages have something to
+show: told through the actions like the stories, then moved back to the times they happened.
+
+Every step of a conversation runs now, through ``inbox.actions``; once the conversation is
+told, the rows each step wrote (its messages and events) are given the step's time, and the
+report tables are rebuilt from the events at the end (``rebuild_reports``). The past
+conversations are all resolved: the demo's open threads remain the stories'.
+"""
+
+import random
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from customers.models import Customer
+from inbox.actions import assign_thread, change_status, receive_message, send_reply
+from inbox.models import Event, Message, Thread, User
+
+from .rebuild import rebuild_reports
+
+# (channel key in the demo, how to make the customer's address, weight)
+CHANNEL_MIX = (
+    ("email", lambda n: f"customer{n}@history.example", 34),
+    ("webchat", lambda n: f"visitor-history-{n}", 20),
+    ("whatsapp", lambda n: f"+336123{n:05}", 16),
+    ("telegram", lambda n: f"77{n:06}", 10),
+    ("messenger", lambda n: f"88{n:08}", 8),
+    ("instagram", lambda n: f"99{n:08}", 7),
+    ("sms", lambda n: f"+336987{n:05}", 5),
+)
+CHAT_KINDS = {"webchat", "whatsapp", "telegram", "messenger", "instagram", "sms"}
+QUESTIONS = ("Where is my order?", "The lamp flickers below 30%.", "Can I change my address?",
+             "I was charged twice.", "Do you ship to Belgium?", "Which bulb fits the Arc lamp?",
+             "Any news on my refund?", "The remote stopped pairing.")
+ANSWERS = ("It left our warehouse today.", "I have refunded the duplicate charge.",
+           "Please hold the reset button for ten seconds.", "Yes, delivery takes four days.",
+           "A replacement is on its way.", "I have updated the address on your order.")
+
+
+class _Steps:
+    """The rows each step wrote, to be moved back to the step's time."""
+
+    def __init__(self):
+        self.moves: list[tuple[int, int, datetime]] = []  # (after event id, after message id, at)
+
+    def run(self, at: datetime, action, **arguments):
+        marks = (_last_id(Event), _last_id(Message))
+        result = action(**arguments)
+        self.moves.append((*marks, at))
+        return result
+
+    def move_back(self, thread: Thread) -> None:
+        bounds = [(event_id, message_id, at) for event_id, message_id, at in self.moves]
+        for index, (event_id, message_id, at) in enumerate(bounds):
+            events = Event.objects.filter(pk__gt=event_id)
+            messages = Message.objects.filter(pk__gt=message_id)
+            if index + 1 < len(bounds):
+                events = events.filter(pk__lte=bounds[index + 1][0])
+                messages = messages.filter(pk__lte=bounds[index + 1][1])
+            events.update(created_at=at)
+            # Delivered long ago: the delivery task, run at commit, finds nothing queued.
+            messages.exclude(delivery_status="").update(
+                created_at=at, sent_at=at, delivery_status=Message.DeliveryStatus.DELIVERED)
+            messages.filter(delivery_status="").update(created_at=at)
+        first, last = bounds[0][2], bounds[-1][2]
+        Thread.objects.filter(pk=thread.pk).update(last_activity_at=last, last_inbound_at=first,
+                                                   created_at=first)
+        Customer.objects.filter(pk=thread.customer_id).update(created_at=first)
+
+
+def _last_id(model) -> int:
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def past_conversations(demo, *, days: int = 28, seed: int = 7) -> int:
+    """Tell ``days`` of resolved conversations ending yesterday; return how many."""
+    rng = random.Random(seed)
+    keys = [key for key, _, _ in CHANNEL_MIX]
+    weights = [weight for _, _, weight in CHANNEL_MIX]
+    addresses = {key: make for key, make, _ in CHANNEL_MIX}
+    agents = {team: [user for user in User.objects.filter(teams=team, role=User.Role.AGENT)]
+              for team in demo.teams.values()}
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    number = 0
+    for day in range(days, 0, -1):
+        date = today - timedelta(days=day)
+        for _ in range(rng.randint(1, 3) if date.weekday() < 5 else rng.randint(0, 1)):
+            number += 1
+            key = rng.choices(keys, weights)[0]
+            start = date + timedelta(hours=rng.uniform(8, 18))
+            _one_conversation(demo, rng, key, addresses[key](number), start, agents)
+    rebuild_reports()
+    return number
+
+
+def _one_conversation(demo, rng, key, address, start, agents) -> None:
+    channel = demo.channels[key]
+    chat = key in CHAT_KINDS
+    steps = _Steps()
+    thread = steps.run(start, receive_message, channel=channel, address=address,
+                       text=rng.choice(QUESTIONS),
+                       external_id=f"history-{address}-1").message.thread
+    agent = rng.choice(agents[channel.team])
+    first_response = timedelta(minutes=rng.lognormvariate(1.8, 0.8) if chat
+                               else rng.lognormvariate(4.2, 0.9))
+    if rng.random() < 0.5:
+        steps.run(start + first_response / 3, assign_thread, thread=thread, assignee=agent,
+                  by=demo.users["sofia"])
+    if rng.random() < 0.25:
+        steps.run(start + first_response / 2, receive_message, channel=channel,
+                  address=address, text="Hello? Anyone there?",
+                  external_id=f"history-{address}-2")
+    latest = timezone.now() - timedelta(minutes=5)
+    replied = min(start + first_response, latest - timedelta(minutes=1))
+    steps.run(replied, send_reply, thread=thread, channel=channel, author=agent,
+              text=rng.choice(ANSWERS))
+    resolved = min(replied + timedelta(minutes=rng.lognormvariate(3.5 if chat else 5.0, 1.0)),
+                   latest)
+    steps.run(resolved, change_status, thread=thread, status=Thread.Status.RESOLVED, by=agent)
+    steps.move_back(thread)
