@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "reports",
+    "surveys",
 ]
 
 MIDDLEWARE = [
@@ -190,7 +191,8 @@ THREADLINE_CATCH_UP_PAGE = int(os.environ.get("THREADLINE_CATCH_UP_PAGE", "1000"
 # react to what happens in the inbox without the actions knowing them.
 THREADLINE_EVENT_LISTENERS = env_list("THREADLINE_EVENT_LISTENERS",
                                       "channels_adapters.slack.mirror.on_events,"
-                                      "webhooks.listener.on_events")
+                                      "webhooks.listener.on_events,"
+                                      "surveys.listener.on_events")
 # This server's public URL (https://inbox.example.com), for links posted elsewhere (Slack).
 THREADLINE_BASE_URL = os.environ.get("THREADLINE_BASE_URL", "").rstrip("/")
 # Largest e-mail accepted (IMAP poller, SMTP listener), in bytes.
@@ -217,6 +219,14 @@ THREADLINE_WEBHOOK_DISABLE_AFTER_SECONDS = float(
 # waited for in-process; a later one is taken at the next commit.
 THREADLINE_WEBHOOK_EAGER_MAX_WAIT_SECONDS = float(
     os.environ.get("THREADLINE_WEBHOOK_EAGER_MAX_WAIT_SECONDS", "0"))
+
+# --- Customer satisfaction (surveys/) -------------------------------------------------
+# A one-question survey (1–5 and a comment) sent when a thread is resolved.
+THREADLINE_CSAT_ENABLED = env_bool("THREADLINE_CSAT_ENABLED", True)
+# Days a survey can be answered (and its answer changed) after it was sent.
+THREADLINE_CSAT_EXPIRY_DAYS = int(os.environ.get("THREADLINE_CSAT_EXPIRY_DAYS", "7"))
+# Answers one IP address may post to survey pages per minute.
+THREADLINE_CSAT_POSTS_PER_MINUTE = int(os.environ.get("THREADLINE_CSAT_POSTS_PER_MINUTE", "20"))
 
 # --- REST API (api/) -----------------------------------------------------------------
 REST_FRAMEWORK = {

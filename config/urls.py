@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("reports/", include("reports.urls")),
     path("webchat/", include("channels_adapters.webchat.urls")),
+    path("survey/", include("surveys.urls")),
     path("hooks/<str:kind>/<int:channel_id>/", webhook, name="webhook"),
     path("", RedirectView.as_view(pattern_name="inbox:inbox", permanent=False)),
 ]

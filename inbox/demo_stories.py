@@ -248,6 +248,32 @@ def _instore_visit(demo: Demo) -> None:
     change_status(thread=thread, status=Thread.Status.RESOLVED, by=users["liam"])
 
 
+def _satisfaction_surveys(demo: Demo) -> None:
+    """Resolved customers rate the help they got (CSAT): Karim answers on Messenger with a
+    digit, the others on the survey's page, so the reports show a distribution."""
+    from surveys.actions import record_answer, send_survey
+    from surveys.models import Survey
+
+    users = demo.users
+    lukas = Thread.objects.get(customer__identities__address="U04QX7B2K9L")
+    change_status(thread=lukas, status=Thread.Status.RESOLVED, by=users["noah"])
+    tomas = Thread.objects.get(customer__identities__address="581204773")
+    change_status(thread=tomas, status=Thread.Status.RESOLVED, by=users["chloe"])
+    answers = (
+        ("U04QX7B2K9L", 5, "Fixed within the hour, thanks Noah!"),
+        ("ana.morel@example.com", 4, "Quick replacement, but the lamp was badly packed."),
+        ("j.novak@example.net", 3, ""),
+        ("581204773", 2, "The refund is fine, but I had to ask twice."),
+    )
+    for address, score, comment in answers:
+        thread = Thread.objects.get(customer__identities__address=address)
+        survey = send_survey(thread=thread) or Survey.objects.filter(thread=thread).first()
+        record_answer(survey=survey, score=score, comment=comment, via=Survey.Via.LINK)
+    karim = Thread.objects.get(customer__identities__address="6512874409182736")
+    send_survey(thread=karim)
+    demo.receive("messenger", "6512874409182736", text="5")
+
+
 STORIES = (
     _email_then_chat_then_call,
     _telegram_and_whatsapp_merged,
@@ -260,4 +286,5 @@ STORIES = (
     _new_email,
     _messenger_question,
     _instore_visit,
+    _satisfaction_surveys,
 )

@@ -158,6 +158,30 @@ class MergeUndone(EventPayload):
     message_count: int
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SurveySent(EventPayload):
+    """A CSAT survey went out on a resolved thread (its question is the message)."""
+
+    type: ClassVar[str] = "survey.sent"
+    survey_id: int
+    message_id: int
+    channel_id: int
+    agent_id: int | None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SurveyAnswered(EventPayload):
+    """The customer scored 1–5 (again, if they changed their answer); ``via`` is "link"
+    or "reply"."""
+
+    type: ClassVar[str] = "survey.answered"
+    survey_id: int
+    score: int
+    has_comment: bool
+    via: str
+    agent_id: int | None
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     cls.type: cls
     for cls in (
@@ -177,6 +201,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         ThreadTagged,
         CustomersMerged,
         MergeUndone,
+        SurveySent,
+        SurveyAnswered,
     )
 }
 

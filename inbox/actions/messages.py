@@ -126,8 +126,14 @@ def receive_messages(*, channel: Channel | int, items: Sequence[Incoming]) -> li
                  if external_id not in known]
         resolved = _resolve_identities(channel, [item for item, _, _ in fresh])
         threads = _lock_threads({r.customer.pk for r in resolved.values()})
+        cleaned, fresh, survey_replies = _survey_replies(channel, cleaned, fresh, resolved,
+                                                         threads)
         created = _create_messages(channel, fresh, resolved, threads, known)
         _update_threads_and_record(channel, created, threads)
+        if survey_replies:
+            from surveys.replies import record_survey_replies
+
+            record_survey_replies(survey_replies, created)
     results = []
     for item, external_id, _body in cleaned:
         new = created.get(id(item))
@@ -137,6 +143,23 @@ def receive_messages(*, channel: Channel | int, items: Sequence[Incoming]) -> li
         else:
             results.append(Received(known[external_id], created=False))
     return results
+
+
+def _survey_replies(channel, cleaned, fresh, resolved, threads):
+    """A digit answering a CSAT survey (see surveys.replies) is stored as an automatic
+    message: it joins the timeline without re-opening the resolved thread."""
+    from surveys.replies import survey_replies
+
+    replies = survey_replies(channel=channel, items=[
+        (item, threads[resolved[item.address].customer.pk]) for item, _, _ in fresh])
+    if not replies:
+        return cleaned, fresh, []
+
+    def swap(entries):
+        return [(replies[id(item)].incoming if id(item) in replies else item, *rest)
+                for item, *rest in entries]
+
+    return swap(cleaned), swap(fresh), list(replies.values())
 
 
 @dataclass
