@@ -227,6 +227,9 @@ THREADLINE_CSAT_ENABLED = env_bool("THREADLINE_CSAT_ENABLED", True)
 THREADLINE_CSAT_EXPIRY_DAYS = int(os.environ.get("THREADLINE_CSAT_EXPIRY_DAYS", "7"))
 # Answers one IP address may post to survey pages per minute.
 THREADLINE_CSAT_POSTS_PER_MINUTE = int(os.environ.get("THREADLINE_CSAT_POSTS_PER_MINUTE", "20"))
+# Minutes a customer may wait for a first reply before the reports count an SLA breach.
+THREADLINE_FIRST_RESPONSE_TARGET_MINUTES = int(
+    os.environ.get("THREADLINE_FIRST_RESPONSE_TARGET_MINUTES", "60"))
 
 # --- REST API (api/) -----------------------------------------------------------------
 REST_FRAMEWORK = {
