@@ -58,9 +58,9 @@
     const now = Date.parse(panel.dataset.now);
     if (Number.isNaN(now)) return;
     state.skew = now - Date.now();
-    if (updated) {
+    if (updated) {   // in the server's time zone, as the page was rendered
       updated.dateTime = panel.dataset.now;
-      updated.textContent = new Date(now).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+      updated.textContent = panel.dataset.nowText;
     }
   }
 

@@ -227,9 +227,26 @@ def test_the_panel_follows_the_team_filter(client, state, now):
     assert f'id="agent-{state.cleo.pk}"' in html
     assert f'id="agent-{state.ana.pk}"' not in html
     assert "Nobody is waiting for a reply." in html
-    # unreadable values are no filter
-    assert f'id="agent-{state.ana.pk}"' in client.get(
-        "/reports/live/panel/", {"team": "x"}).content.decode()
+
+
+@pytest.mark.parametrize("team", ["x", "-1", "99999", "1" * 30])
+def test_an_unknown_team_is_refused_as_on_the_other_pages(client, state, team):
+    client.force_login(state.sam)
+
+    page = client.get("/reports/live/", {"team": team})
+
+    assert page.status_code == 400
+    assert "is not one of the teams" in page.content.decode()
+    assert 'id="live"' not in page.content.decode()
+    if team != "99999":  # the panel takes the page's checked query: an unknown id is no team
+        assert client.get("/reports/live/panel/", {"team": team}).status_code == 400
+
+
+def test_the_page_shows_the_chosen_teams(client, state, now):
+    client.force_login(state.sam)
+
+    html = client.get("/reports/live/", {"team": [state.sales.pk, state.support.pk]}).content
+    assert "Teams: <span>Sales desk, Support desk</span>" in html.decode()
 
 
 @pytest.mark.parametrize("url", ["/reports/live/", "/reports/live/panel/"])
