@@ -31,11 +31,11 @@ def _short(label: object) -> str:
     return text if len(text) <= LABEL_CHARACTERS else text[:LABEL_CHARACTERS - 1] + "…"
 
 
-def _svg(title: str, height: int, body: list[str], seed: str) -> SafeString:
+def _svg(title: str, height: int, body: list[str], seed: str, width: int = WIDTH) -> SafeString:
     chart_id = "chart-" + hashlib.sha1(f"{title}|{seed}".encode()).hexdigest()[:10]
     return mark_safe(  # noqa: S308 - every text inside went through escape()
         f'<svg class="report-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'preserveAspectRatio="xMinYMin meet" aria-labelledby="{chart_id}">'
         f'<title id="{chart_id}">{escape(title)}</title>' + "".join(body) + "</svg>")
 
@@ -57,8 +57,9 @@ def _legend(names: Sequence[str], y: float, x: float = 0) -> list[str]:
 
 
 def bar_chart(categories: Sequence[object], series: Sequence[tuple[str, Sequence]], *,
-              title: str, value_format: Format = _number) -> SafeString:
-    """Horizontal bars, one group per category, one bar per series (None: no bar)."""
+              title: str, value_format: Format = _number, heading: str = "") -> SafeString:
+    """Horizontal bars, one group per category, one bar per series (None: no bar);
+    ``heading`` is written above them (for two charts side by side)."""
     values = [value for _, column in series for value in column if value is not None]
     if not categories or not values:
         return _empty(title)
@@ -66,9 +67,15 @@ def bar_chart(categories: Sequence[object], series: Sequence[tuple[str, Sequence
     label_width, value_width = 170, 90
     plot = WIDTH - label_width - value_width
     bar, gap = 14, 10
-    top = 22 if len(series) > 1 else 4
+    body, top = [], 4
+    if heading:
+        body.append(f'<text x="0" y="13" font-family="system-ui, sans-serif" font-size="13" '
+                    f'font-weight="600" fill="#1f2933">{escape(heading)}</text>')
+        top += 20
+    if len(series) > 1:
+        body += _legend([name for name, _ in series], top + 8, label_width)
+        top += 18
     group = bar * len(series) + gap
-    body = _legend([name for name, _ in series], 12, label_width) if len(series) > 1 else []
     for row, category in enumerate(categories):
         y = top + row * group
         body.append(f'<text x="{label_width - 8}" y="{y + bar * len(series) / 2 + 4:.1f}" '
@@ -129,14 +136,15 @@ def _nice_ceiling(value: float) -> float:
 
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence]], *, title: str,
                value_format: Format = _number, y_range: tuple[float, float] | None = None,
-               ) -> SafeString:
-    """Lines over ``labels`` (the x axis, in order); a None value breaks its line."""
+               width: int = WIDTH) -> SafeString:
+    """Lines over ``labels`` (the x axis, in order); a None value breaks its line. ``width``:
+    the chart's natural width (a page-wide chart is wider than one of two side by side)."""
     values = [value for _, column in series for value in column if value is not None]
     if not labels or not values:
         return _empty(title)
     low, high = y_range or (0, _nice_ceiling(max(values)))
     left, right, top, bottom, height = 56, 16, 26, 34, 250
-    plot_width, plot_height = WIDTH - left - right, height - top - bottom
+    plot_width, plot_height = width - left - right, height - top - bottom
     step = plot_width / max(len(labels) - 1, 1)
 
     def x_of(index: int) -> float:
@@ -149,12 +157,12 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence]], *,
     for tick in range(5):
         value = low + (high - low) * tick / 4
         y = y_of(value)
-        body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" '
+        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
                     f'stroke="#e3e6eb"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
                     f'{FONT} fill="#6b7785">{escape(value_format(value))}</text>')
-    every = max(1, math.ceil(len(labels) / 8))
+    every = max(1, math.ceil(len(labels) / (width // 90)))
     for index, label in enumerate(labels):
-        if index % every == 0 or index == len(labels) - 1 and len(labels) <= 8:
+        if index % every == 0:
             body.append(f'<text x="{x_of(index):.1f}" y="{height - bottom + 16}" '
                         f'text-anchor="middle" {FONT} fill="#6b7785">{escape(label)}</text>')
     dots = len(labels) <= 62
@@ -175,4 +183,4 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence]], *,
             if len(points) > 1:
                 body.append(f'<polyline points="{" ".join(points)}" fill="none" '
                             f'stroke="{colour}" stroke-width="2" stroke-linejoin="round"/>')
-    return _svg(title, height, body, f"line{len(labels)}")
+    return _svg(title, height, body, f"line{len(labels)}", width)

@@ -73,7 +73,7 @@ def _over_time(report: ReportFilters, rows: list[dict]) -> Table:
     table.chart = line_chart([row[0] for row in table_rows],
                              [(label, [row[index + 1] for row in table_rows])
                               for index, (_, label) in enumerate(KINDS)],
-                             title=f"Volume per {report.bucket}")
+                             title=f"Volume per {report.bucket}", width=1000)
     return table
 
 
