@@ -11,8 +11,17 @@ from django.db import connection
 
 from channels_adapters.models import IDENTITY_KIND_OF_CHANNEL, ChannelKind
 from customers.addresses import IdentityKind
-from inbox.events import InteractionLogged, MessageReceived, NoteAdded, ReplyQueued
-from inbox.models import Message
+from inbox.events import (
+    InteractionLogged,
+    MessageReceived,
+    NoteAdded,
+    ReplyQueued,
+    ThreadAssigned,
+    ThreadStatusChanged,
+)
+from inbox.models import Message, Thread
+from reports.models import Episode, HourlyActivity
+from reports.recording import _add_counts
 
 SOURCE = "seed_volume"
 TEAM_SUFFIX = " (seed)"
@@ -65,7 +74,22 @@ EXTERNAL_ID = {ChannelKind.EMAIL: "<seed.{}@mail.example>", ChannelKind.WEBCHAT:
                ChannelKind.WHATSAPP: "wamid.seed{}", ChannelKind.MESSENGER: "m_seed{}",
                ChannelKind.INSTAGRAM: "ig_seed{}", ChannelKind.SMS: "SMseed{:026d}"}
 
-INBOUND, OUTBOUND, NOTE, CALL = range(4)
+AUTOMATIC_IN_LINES = ("Automatic reply: I am out of the office until Monday.",
+                      "This is an automatic reply: your message has been received.",
+                      "Delivery Status Notification (Delay): the message is still being sent.")
+AUTOMATIC_OUT_LINES = ("Thanks for your message! We answer within one working day.",
+                       "We are closed for the weekend; an agent will answer on Monday.",
+                       "How did we do? Answer with a digit from 1 (poor) to 5 (great).")
+
+# The code of a thread's timeline entry: what << 2 | the identity (a message) or the status
+# set (STATUS), with AUTO for an automatic message.
+INBOUND, OUTBOUND, NOTE, CALL, STATUS, ASSIGN = range(6)
+AUTO = 0x40
+RESOLVED, SNOOZED, WOKEN, PENDING = range(4)
+STATUS_OF = {RESOLVED: Thread.Status.RESOLVED.value, SNOOZED: Thread.Status.SNOOZED.value,
+             WOKEN: Thread.Status.OPEN.value, PENDING: Thread.Status.PENDING.value}
+OPEN = Thread.Status.OPEN.value
+STATUS_CHANGED, ASSIGNED = ThreadStatusChanged.type, ThreadAssigned.type
 DIRECTION = {INBOUND: Message.Direction.INBOUND.value, OUTBOUND: Message.Direction.OUTBOUND.value,
              NOTE: Message.Direction.NOTE.value, CALL: Message.Direction.CALL.value}
 # Each message has the one Event its action writes; the payload holds its snapshot and these.
@@ -89,6 +113,23 @@ MESSAGE_FIELDS = ("id", "thread_id", "channel_id", "identity_id", "direction", "
                   "delivery_error", "delivery_attempts", "metadata", "created_at", "sent_at")
 EVENT_FIELDS = ("type", "created_at", "thread_id", "customer_id", "team_id", "actor_id",
                 "payload")
+EPISODE_FIELDS = ("id", "thread_id", "team_id", "channel_id", "agent_id", "first_responder_id",
+                  "reopened", "started_at", "first_response_at", "first_response_seconds",
+                  "resolved_at", "resolution_seconds", "snoozed_seconds", "snoozed_at",
+                  "snooze_until", "awaiting_since")
+EPISODE_TIMES = frozenset({"started_at", "first_response_at", "resolved_at", "snoozed_at",
+                           "snooze_until", "awaiting_since"})
+ACTIVITY_FIELDS = ("hour", "team_id", "channel_id", "agent_id", "kind", "count")
+
+
+class SeedEvent:
+    """What the reports' fold reads of an Event, for the rows not yet in the database."""
+
+    __slots__ = ("type", "created_at", "thread_id", "team_id", "actor_id", "payload")
+
+    def __init__(self, type, created_at, thread_id, team_id, actor_id, payload):  # noqa: A002
+        self.type, self.created_at, self.thread_id = type, created_at, thread_id
+        self.team_id, self.actor_id, self.payload = team_id, actor_id, payload
 
 
 def _texts(rng: random.Random, lines: tuple[str, ...], count: int) -> list[tuple[str, str]]:
@@ -165,6 +206,32 @@ def _write(model, fields: tuple[str, ...], rows) -> int:
         if batch:
             cursor.executemany(sql, batch)
         return written + len(batch)
+
+
+def _write_reports(fold, db_value) -> tuple[int, int]:
+    """Write what folding the seeded events made (``reports.recording``'s fold, as live
+    recording and ``rebuild_reports`` do): the episodes — all new, as their threads are — and
+    the hourly counts, added to any already there. Their numbers."""
+    first = _reserve_ids(Episode, len(fold.new))
+    times = [name in EPISODE_TIMES for name in EPISODE_FIELDS]
+    names = [name for name in EPISODE_FIELDS if name != "id"]
+
+    def episodes():
+        for episode_id, episode in enumerate(fold.new, first):
+            values = [getattr(episode, name) for name in names]
+            yield (episode_id, *(db_value(value) if is_time and value is not None else value
+                                 for value, is_time in zip(values, times[1:], strict=True)))
+
+    written = _write(Episode, EPISODE_FIELDS, episodes())
+    counts = sorted(fold.counts.items())
+    if HourlyActivity.objects.exists():  # --append: add to the rows already there
+        for start in range(0, len(counts), 2000):
+            _add_counts(dict(counts[start:start + 2000]))
+    else:
+        _write(HourlyActivity, ACTIVITY_FIELDS,
+               ((db_value(hour), team, channel, agent, str(kind), count)
+                for (hour, team, channel, agent, kind), count in counts))
+    return written, len(counts)
 
 
 def _thread_sizes(rng: random.Random, threads: int, messages: int, big: int) -> list[int]:

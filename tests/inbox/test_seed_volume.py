@@ -15,11 +15,17 @@ from customers.models import Customer, Identity
 from inbox.events import parse_payload
 from inbox.models import Event, Message, Team, Thread, User
 from inbox.snapshots import message_snapshot
+from reports.models import Episode, HourlyActivity
+from reports.rebuild import rebuild_reports
 
 SMALL = ("--customers", "50", "--messages", "400", "--teams", "3", "--agents", "8",
          "--big-thread-messages", "100")
 EVENT_TYPE_OF = {"inbound": "message.received", "outbound": "reply.queued",
                  "note": "note.added", "call": "interaction.logged"}
+
+
+def message_events():
+    return Event.objects.filter(type__in=EVENT_TYPE_OF.values())
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +50,11 @@ def test_counts_match_what_was_asked(db, tmp_path):
     output = seed(*SMALL, "--thread-id-out", str(id_file))
 
     assert (Customer.objects.count(), Thread.objects.count()) == (50, 50)
-    assert (Message.objects.count(), Event.objects.count()) == (400, 400)
+    assert (Message.objects.count(), message_events().count()) == (400, 400)
+    others = Event.objects.exclude(type__in=EVENT_TYPE_OF.values())
+    assert set(others.values_list("type", flat=True)) == {"thread.status_changed",
+                                                          "thread.assigned"}
+    assert f"400 messages and {Event.objects.count()} events" in output
     teams = Team.objects.filter(name__endswith=" (seed)")
     assert teams.count() == 3
     assert User.objects.filter(username__startswith="seed-agent-", role="agent").count() == 8
@@ -122,7 +132,7 @@ def test_constraints_hold(db):
 def test_every_message_has_the_one_event_its_action_writes(db):
     seed(*SMALL)
 
-    events = {event.payload["message"]["id"]: event for event in Event.objects.all()}
+    events = {event.payload["message"]["id"]: event for event in message_events()}
     messages = (Message.objects.select_related("channel", "author")
                 .prefetch_related("attachments"))
     assert len(events) == messages.count()
@@ -139,7 +149,7 @@ def test_every_message_has_the_one_event_its_action_writes(db):
             snapshot.update(delivery_status="queued", external_id=None)
         assert event.payload["message"] == snapshot
         if message.direction == "inbound":
-            assert event.payload["reopened"] is False
+            assert isinstance(event.payload["reopened"], bool)
 
 
 def test_thread_times_are_those_of_its_messages(db):
@@ -150,8 +160,9 @@ def test_thread_times_are_those_of_its_messages(db):
     for thread in threads:
         assert thread.messages_count >= 1
         assert thread.last_activity_at == thread.last_message
-        inbound = thread.messages.filter(direction="inbound").aggregate(last=Max("created_at"))
-        assert thread.last_inbound_at == inbound["last"]
+        inbound = [message.created_at for message in thread.messages.filter(direction="inbound")
+                   if not message.metadata.get("automatic")]  # automatic ones do not count
+        assert thread.last_inbound_at == max(inbound, default=None)
         times = list(thread.messages.order_by("id").values_list("created_at", flat=True))
         assert times == sorted(times) and len(set(times)) == len(times)
     event_times = list(Event.objects.order_by("id").values_list("created_at", flat=True))
@@ -168,6 +179,96 @@ def test_a_second_run_is_refused_unless_appending(db, append):
 
     seed(*SMALL, *append)
     assert (Customer.objects.count(), Thread.objects.count()) == (100, 100)
-    assert (Message.objects.count(), Event.objects.count()) == (800, 800)
+    assert (Message.objects.count(), message_events().count()) == (800, 800)
     assert Team.objects.filter(name__endswith=" (seed)").count() == 3
     assert not Customer.objects.filter(thread=None).exists()
+    seeded = report_rows()
+    rebuild_reports()
+    assert report_rows() == seeded  # the counts of the second load were added to the first's
+
+
+def test_each_thread_goes_through_its_events(db):
+    """Status changes and assignments as the actions write them, re-opens as receiving does,
+    and the thread is left where its events leave it."""
+    seed(*SMALL)
+
+    threads = Thread.objects.select_related("team").prefetch_related("team__members")
+    events = {}
+    for event in Event.objects.order_by("id"):
+        events.setdefault(event.thread_id, []).append(event)
+    seen = Counter()
+    for thread in threads:
+        status, assignee, snoozed_until, reopening = "open", None, None, None
+        agents = {member.pk for member in thread.team.members.all()}
+        for event in events[thread.pk]:
+            parse_payload(event.type, json.loads(json.dumps(event.payload)))
+            payload = event.payload
+            if reopening is not None:  # the status change a re-opening message caused
+                assert (event.type, event.created_at, event.actor_id) == (
+                    "thread.status_changed", reopening.created_at, None)
+                assert payload == {"status": "open", "previous_status": status,
+                                   "snoozed_until": None}
+                seen["reopened"] += 1
+                status, reopening = "open", None
+                continue
+            if event.type == "message.received":
+                automatic = bool(payload["message"]["metadata"].get("automatic"))
+                seen["automatic in"] += automatic
+                assert payload["reopened"] is (not automatic and status != "open")
+                if payload["reopened"]:
+                    reopening = event
+                    continue
+            elif event.type == "reply.queued":
+                automatic = bool(payload["message"]["metadata"].get("automatic"))
+                seen["automatic out"] += automatic
+                assert (event.actor_id is None) is automatic
+                assert automatic or event.actor_id in agents
+            elif event.type == "thread.assigned":
+                assert payload == {"assignee_id": thread.assignee_id, "team_id": thread.team_id,
+                                   "previous_assignee_id": None,
+                                   "previous_team_id": thread.team_id}
+                assignee = payload["assignee_id"]
+            elif event.type == "thread.status_changed":
+                assert payload["previous_status"] == status != payload["status"]
+                assert event.actor_id in agents
+                if payload["status"] == "snoozed":
+                    assert payload["snoozed_until"] > event.created_at.isoformat()
+                elif status == "snoozed" and payload["status"] == "open":
+                    seen["woken"] += 1
+                seen[payload["status"]] += 1
+                status, snoozed_until = payload["status"], payload["snoozed_until"]
+        assert reopening is None
+        assert (thread.status, thread.assignee_id) == (status, assignee)
+        assert (thread.snoozed_until.isoformat() if thread.snoozed_until else None) == (
+            snoozed_until if status == "snoozed" else None)
+        seen["left " + status] += 1
+    for what in ("resolved", "snoozed", "woken", "pending", "reopened", "automatic in",
+                 "automatic out", "left open", "left resolved"):
+        assert seen[what] > 0, what
+
+
+def report_rows() -> tuple[list, list]:
+    episodes = Episode.objects.order_by("thread_id", "started_at").values_list(
+        *(field.attname for field in Episode._meta.concrete_fields if field.name != "id"))
+    hours = HourlyActivity.objects.order_by("hour", "team_id", "channel_id", "agent_id",
+                                            "kind").values_list(
+        "hour", "team_id", "channel_id", "agent_id", "kind", "count")
+    return list(episodes), list(hours)
+
+
+def test_the_report_rows_are_those_rebuild_reports_makes(db):
+    seed(*SMALL)
+    seeded = report_rows()
+
+    rebuild_reports()
+
+    assert report_rows() == seeded
+    episodes, hours = seeded
+    assert len(episodes) > Thread.objects.count()  # threads with several conversations
+    assert not Episode.objects.filter(resolved_at=None, thread__status="resolved").exists()
+    assert Episode.objects.filter(resolved_at=None).exists()
+    assert Episode.objects.filter(reopened=True).exists()
+    assert Episode.objects.filter(snoozed_seconds__gt=0).exists()
+    assert not Episode.objects.filter(agent=None, resolved_at__isnull=False).exists()
+    kinds = {kind for *_, kind, _ in hours}
+    assert kinds == set(HourlyActivity.Kind.values)
