@@ -1,7 +1,7 @@
 """Volume: conversations started, messages received and replies sent per hour, day or week,
 and over the range by channel, team and tag."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -44,9 +44,11 @@ def bucket_starts(report: ReportFilters) -> list[datetime]:
     """Every bucket of the range in order, empty ones too, in the current time zone."""
     bucket, first, last = report.bucket, report.first, report.last
     if bucket == "hour":
-        start, end = report.metrics.start, report.metrics.end
-        return [start + timedelta(hours=hour)
-                for hour in range(int((end - start).total_seconds() // 3600))]
+        # In UTC: arithmetic on two times of one zone ignores a clock change between them.
+        start, end = report.metrics.start.astimezone(UTC), report.metrics.end.astimezone(UTC)
+        hours = (timezone.localtime(start + timedelta(hours=hour)).replace(minute=0, second=0)
+                 for hour in range(int((end - start).total_seconds() // 3600)))
+        return list(dict.fromkeys(hours))  # a half-hour zone meets an hour twice
     if bucket == "week":
         first = first - timedelta(days=first.weekday())
     step = 7 if bucket == "week" else 1
