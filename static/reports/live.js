@@ -35,6 +35,7 @@
     state.inFlight = true;
     try {
       const response = await fetch(panelUrl, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
+      // Signed out, or no longer a supervisor: the page itself says so.
       if (response.status === 403 || response.redirected) { location.reload(); return; }
       if (!response.ok) throw new Error(response.status + " " + panelUrl);
       const template = document.createElement("template");
@@ -47,7 +48,9 @@
         tick();
       }
     } catch (error) {
-      state.again = true;   // the server is restarting: try again after the next delay
+      // The server is restarting: the socket's reconnection refreshes again (and the
+      // periodic refresh, if only this request failed).
+      console.warn("live panel:", error);
     } finally {
       state.inFlight = false;
       if (state.again) { state.again = false; refreshSoon(); }
@@ -100,7 +103,7 @@
         refreshSoon();
         break;
       case "caught_up": state.cursor = Math.max(state.cursor, message.last_event_id); break;
-      case "reload": refreshSoon(); break;   // the panel is a fresh read: nothing to replay
+      case "reload": location.reload(); break;   // too far behind: a fresh cursor
       case "presence": refreshSoon(); break;
       case "error": console.warn("live socket:", message.error); break;
     }
