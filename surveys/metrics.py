@@ -2,8 +2,9 @@
 loaded into Python. Each function takes the QuerySet ``answered_surveys`` returns, so the
 pages filter once and aggregate several ways.
 
-A survey counts at its ``answered_at`` (the latest answer, if the customer changed it), for
-the agent and team it was sent for (the thread's assignee and team when it was resolved).
+Averages are rounded to two decimals. A survey counts at its ``answered_at`` (the latest
+answer, if the customer changed it), for the agent and team it was sent for (the thread's
+assignee and team when it was resolved).
 """
 
 from datetime import datetime

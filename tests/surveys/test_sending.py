@@ -169,3 +169,20 @@ def test_an_erased_customer_leaves_the_score_without_the_comment(
     assert (survey.score, survey.comment, survey.thread_id) == (2, "", None)
     assert survey.customer_id is not None
 
+
+
+@pytest.mark.django_db
+def test_the_listener_costs_no_query_when_nothing_is_resolved(
+        email_channel, story, django_assert_num_queries):
+    from surveys.listener import on_events
+
+    since = last_event_id()
+    thread = story.mail(email_channel).thread
+    change_status(thread=thread, status="pending")
+    events = events_since(since)
+    assert {event.type for event in events} >= {"message.received", "thread.status_changed"}
+
+    with django_assert_num_queries(0):
+        on_events(events)
+    assert not Survey.objects.exists()
+
