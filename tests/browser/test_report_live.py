@@ -16,9 +16,11 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from inbox.actions import (
+    Incoming,
     assign_thread,
     change_status,
     receive_message,
+    receive_messages,
     send_reply,
     snooze_thread,
 )
@@ -101,6 +103,25 @@ def test_waiting_customers_and_presence_change_without_a_reload(
 
     # all without a reload
     assert page.evaluate("window.notReloaded") is True
+
+
+def test_a_burst_of_messages_is_one_refresh_of_the_panel(sign_in, off_loop, channel,
+                                                         supervisor):
+    page = sign_in(supervisor)
+    open_live(page)
+    page.wait_for_load_state("networkidle")
+    fetches = []
+    page.on("request", lambda request: "/reports/live/panel/" in request.url and
+            fetches.append(request.url))
+
+    # When twenty customers write in one webhook call (one commit, one doorbell)
+    off_loop(receive_messages, channel=channel,
+             items=[Incoming(address=f"40{n:02}", text=f"Question {n}") for n in range(20)])
+
+    # Then all of them wait, fetched once (or twice, had a fallback refresh fallen due)
+    expect(page.locator(".live-waiting-row")).to_have_count(20)
+    page.wait_for_load_state("networkidle")
+    assert 1 <= len(fetches) <= 2
 
 
 def test_the_page_catches_up_after_a_server_restart(
