@@ -98,7 +98,7 @@ def _agents(report: ReportFilters) -> Table:
     ordered = sorted(keys, key=lambda key: names.get(key, "").casefold())
     rows = _rows(ordered, names, "Deleted user", figures)
     if None in resolved or None in csat:
-        rows += _rows([None], names, "Nobody", figures)
+        rows += _rows([None], names, "Unassigned", figures)
     return _with_chart(Table("agents", "Agents", [Column("agent", "Agent", "text"), *COLUMNS],
                              rows))
 

@@ -41,7 +41,7 @@ def csat(request: HttpRequest) -> HttpResponse:
         _trend(survey_metrics.trend(surveys, bucket), bucket),
         _averages("by_agent", "By agent", "Agent",
                   survey_metrics.average_by(surveys, "agent_id"), report.agent_names,
-                  "Nobody"),
+                  "Unassigned"),
         _averages("by_team", "By team", "Team", survey_metrics.average_by(surveys, "team_id"),
                   report.team_names, "No team"),
         _comments(report, surveys),

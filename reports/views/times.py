@@ -32,7 +32,7 @@ def times(request: HttpRequest) -> HttpResponse:
         _table(report, "channel", "by_channel", "By channel", report.channel_names,
                "No channel"),
         _table(report, "team", "by_team", "By team", report.team_names, "No team"),
-        _table(report, "agent", "by_agent", "By agent", report.agent_names, "Nobody"),
+        _table(report, "agent", "by_agent", "By agent", report.agent_names, "Unassigned"),
     ]
     return respond(request, page="times", template="reports/times.html", report=report,
                    tables=tables)
