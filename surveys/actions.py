@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from channels_adapters.models import Channel, ChannelKind
@@ -55,6 +56,22 @@ def question_text(kind: str, token: str) -> str:
                  "here, with a comment if you like: %(url)s") % {"url": url}
     return _("Your request is resolved. How did we do?\n\nPlease rate our help from 1 (bad) "
              "to 5 (great), with a comment if you like:\n%(url)s\n\nThank you!") % {"url": url}
+
+
+def question_html(kind: str, token: str) -> str:
+    """E-mail's HTML part: the five scores as links that open the page with that score
+    chosen (opening it records nothing: mail scanners follow links), then the page's link.
+    Chat channels send text only."""
+    if kind in CHAT_KINDS:
+        return ""
+    url = survey_url(token)
+    scores = format_html_join(" · ", '<a href="{}?score={}">{}</a>',
+                              ((url, score, score) for score in SCORES))
+    return format_html(
+        "<p>{}</p><p>{}</p><p>{}</p><p><a href=\"{}\">{}</a></p><p>{}</p>",
+        _("Your request is resolved. How did we do?"),
+        _("Please rate our help from 1 (bad) to 5 (great), with a comment if you like:"),
+        scores, url, _("Answer the survey"), _("Thank you!"))
 
 
 def last_customer_channel(thread: Thread) -> Channel | None:
@@ -110,6 +127,7 @@ def _send(thread_id: int, channel: Channel, resolved_by_id: int | None) -> Surve
     # A refusal (ValidationError) rolls the survey back with everything else.
     message = send_reply(thread=thread, channel=channel, author=None,
                          text=question_text(channel.kind, token),
+                         html=question_html(channel.kind, token),
                          metadata={"automatic": True, "survey_id": survey.pk})
     survey.message = message
     survey.save(update_fields=["message"])

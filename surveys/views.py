@@ -15,6 +15,8 @@ from channels_adapters.webchat.guards import within_rate
 from .actions import clean_answer, is_open, record_answer, survey_for_token
 from .models import MAX_COMMENT_LENGTH, SCORES, Survey
 
+PRESET_SCORES = {str(score) for score in SCORES}
+
 
 @require_http_methods(["GET", "POST"])
 def answer(request, token: str):
@@ -24,7 +26,9 @@ def answer(request, token: str):
     if not is_open(survey):
         return _page(request, "surveys/gone.html", {"expired": True}, status=410)
     if request.method == "GET":
-        return _form(request, survey)
+        # A score link from the e-mail opens the page with that score chosen, not recorded.
+        chosen = request.GET.get("score", "")
+        return _form(request, survey, score=chosen if chosen in PRESET_SCORES else None)
     if not within_rate("survey-answer", request.META.get("REMOTE_ADDR", ""),
                        limit=settings.THREADLINE_CSAT_POSTS_PER_MINUTE):
         return _form(request, survey, status=429,

@@ -50,6 +50,10 @@ def test_resolving_an_email_thread_mails_a_survey_link(celery_worker, email_chan
     assert hash_token(token) == survey.token_hash
     assert token not in str(Survey.objects.filter(pk=survey.pk).values().first())
     assert "Reply with a number" not in question.text
+    url = f"http://127.0.0.1:8000/survey/{token}/"
+    for score in range(1, 6):  # the HTML part: each score a link to the page
+        assert f'<a href="{url}?score={score}" rel="noopener noreferrer nofollow">{score}</a>' \
+            in question.html
     if celery_worker is None:  # the worker's mail backend is its own
         [sent] = django_mail.outbox
         assert sent.to == ["ana@example.com"] and token in sent.body
@@ -75,6 +79,7 @@ def test_resolving_a_telegram_thread_asks_for_a_digit_on_telegram(
     [call] = bot_api.calls_of("sendMessage")
     assert call.params["chat_id"] == "424242"
     assert "Reply with a number from 1 (bad) to 5 (great)" in call.params["text"]
+    assert Message.objects.get(pk=survey.message_id).html == ""
     [token] = LINK.findall(call.params["text"])
     assert hash_token(token) == survey.token_hash
 
