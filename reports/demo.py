@@ -32,6 +32,10 @@ CHAT_KINDS = {"webchat", "whatsapp", "telegram", "messenger", "instagram", "sms"
 QUESTIONS = ("Where is my order?", "The lamp flickers below 30%.", "Can I change my address?",
              "I was charged twice.", "Do you ship to Belgium?", "Which bulb fits the Arc lamp?",
              "Any news on my refund?", "The remote stopped pairing.")
+FIRST_NAMES = ("Aiko", "Bruno", "Carmen", "Dmitri", "Elena", "Farid", "Greta", "Hannah", "Ivo",
+               "Jade", "Kofi", "Lucia", "Mads", "Nina", "Oskar", "Pia", "Quentin", "Rosa")
+LAST_NAMES = ("Almeida", "Brandt", "Costa", "Dupont", "Eriksen", "Fontaine", "Gallo", "Horvat",
+              "Ito", "Jovanovic", "Keller", "Lindqvist", "Moreau", "Novak", "Ortiz", "Petrov")
 ANSWERS = ("It left our warehouse today.", "I have refunded the duplicate charge.",
            "Please hold the reset button for ten seconds.", "Yes, delivery takes four days.",
            "A replacement is on its way.", "I have updated the address on your order.")
@@ -97,8 +101,9 @@ def _one_conversation(demo, rng, key, address, start, agents) -> None:
     channel = demo.channels[key]
     chat = key in CHAT_KINDS
     steps = _Steps()
+    name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
     thread = steps.run(start, receive_message, channel=channel, address=address,
-                       text=rng.choice(QUESTIONS),
+                       display_name=name, text=rng.choice(QUESTIONS),
                        external_id=f"history-{address}-1").message.thread
     agent = rng.choice(agents[channel.team])
     first_response = timedelta(minutes=rng.lognormvariate(1.8, 0.8) if chat
