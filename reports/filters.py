@@ -198,12 +198,11 @@ class ReportFilters:
     def describe(self) -> str:
         """The range and narrowing in words, for the printed header."""
         parts = [f"{self.first:%d %b %Y} – {self.last:%d %b %Y}"]
-        for label, names, ids in ((_("Teams"), self.team_names, self.metrics and
-                                   self.metrics.team_ids),
-                                  (_("Channels"), self.channel_names, self.metrics and
-                                   self.metrics.channel_ids),
-                                  (_("Agents"), self.agent_names, self.metrics and
-                                   self.metrics.agent_ids)):
+        if self.metrics is None:
+            return parts[0]
+        for label, names, ids in ((_("Teams"), self.team_names, self.metrics.team_ids),
+                                  (_("Channels"), self.channel_names, self.metrics.channel_ids),
+                                  (_("Agents"), self.agent_names, self.metrics.agent_ids)):
             if ids:
                 parts.append(f"{label}: {', '.join(names.get(pk, '?') for pk in ids)}")
         return " · ".join(parts)

@@ -60,6 +60,14 @@ def test_a_supervisor_reads_every_report_page(sign_in, sofia, tmp_path):
     replies = page.locator("table.report-table tbody tr td:nth-child(3)").all_inner_texts()
     assert sum(int(text.replace(" ", "")) for text in replies) > 0
 
+    # printed, every page fits the width of an A4 page
+    page.set_viewport_size({"width": A4_CONTENT_PX, "height": 1100})
+    page.emulate_media(media="print")
+    for _name, url, heading in PAGES:
+        page.goto(url)
+        expect(page.locator(".print-header")).to_contain_text(heading.split()[0])
+        assert page.evaluate("document.documentElement.scrollWidth") <= A4_CONTENT_PX, url
+
 
 def test_filters_a_download_and_the_printed_page(sign_in, sofia, tmp_path):
     page = sign_in(sofia, "sofia-demo")
