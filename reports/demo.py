@@ -4,7 +4,8 @@ show: told through the actions like the stories, then moved back to the times th
 Every step of a conversation runs now, through ``inbox.actions``; once the conversation is
 told, the rows each step wrote (its messages and events) are given the step's time, and the
 report tables are rebuilt from the events at the end (``rebuild_reports``). The past
-conversations are all resolved: the demo's open threads remain the stories'.
+conversations are all resolved: the demo's open threads remain the stories'. Most were
+asked the CSAT question, and some answered.
 """
 
 import random
@@ -15,6 +16,8 @@ from django.utils import timezone
 from customers.models import Customer
 from inbox.actions import assign_thread, change_status, receive_message, send_reply
 from inbox.models import Event, Message, Thread, User
+from surveys.actions import record_answer, send_survey
+from surveys.models import Survey
 
 from .rebuild import rebuild_reports
 
@@ -39,6 +42,13 @@ LAST_NAMES = ("Almeida", "Brandt", "Costa", "Dupont", "Eriksen", "Fontaine", "Ga
 ANSWERS = ("It left our warehouse today.", "I have refunded the duplicate charge.",
            "Please hold the reset button for ten seconds.", "Yes, delivery takes four days.",
            "A replacement is on its way.", "I have updated the address on your order.")
+
+SCORES = (1, 2, 3, 4, 5)
+SCORE_WEIGHTS = (4, 6, 14, 34, 42)
+SLOW_WEIGHTS = (14, 18, 28, 25, 15)  # resolved after more than eight hours
+COMMENTS = {1: ("Nobody answered for hours.",), 2: ("Had to explain it twice.",),
+            3: ("Fine in the end.",), 4: ("Quick and friendly.", "Solved, thanks."),
+            5: ("Perfect, thank you!", "Super fast answer.")}
 
 
 class _Steps:
@@ -122,4 +132,17 @@ def _one_conversation(demo, rng, key, address, start, agents) -> None:
     resolved = min(replied + timedelta(minutes=rng.lognormvariate(3.5 if chat else 5.0, 1.0)),
                    latest)
     steps.run(resolved, change_status, thread=thread, status=Thread.Status.RESOLVED, by=agent)
+    sent = min(resolved + timedelta(minutes=1), latest)
+    survey = steps.run(sent, send_survey, thread=thread, resolved_by_id=agent.pk)
+    answered = None
+    if survey is not None and rng.random() < 0.6:
+        answered = min(sent + timedelta(minutes=rng.uniform(3, 300)), latest)
+        slow = resolved - start > timedelta(hours=8)
+        score = rng.choices(SCORES, SLOW_WEIGHTS if slow else SCORE_WEIGHTS)[0]
+        comment = rng.choice(COMMENTS[score]) if rng.random() < 0.4 else ""
+        steps.run(answered, record_answer, survey=survey, score=score, comment=comment,
+                  via=Survey.Via.LINK)
     steps.move_back(thread)
+    if survey is not None:
+        Survey.objects.filter(pk=survey.pk).update(
+            sent_at=sent, answered_at=answered, expires_at=sent + timedelta(days=7))

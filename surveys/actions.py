@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from channels_adapters.models import Channel, ChannelKind
 from inbox.actions.messages import send_reply
 from inbox.actions.threads import lock_thread
-from inbox.events import SurveyAnswered, SurveySent
-from inbox.models import Message, Thread
+from inbox.events import SurveyAnswered, SurveySent, ThreadStatusChanged
+from inbox.models import Event, Message, Thread
 from inbox.publish import record_event
 
 from .models import MAX_COMMENT_LENGTH, SCORES, Survey
@@ -37,6 +37,9 @@ CHAT_KINDS = frozenset({ChannelKind.WEBCHAT, ChannelKind.TELEGRAM, ChannelKind.S
 SURVEY_KINDS = CHAT_KINDS | {ChannelKind.EMAIL}
 # A thread resolved, re-opened and resolved again within this is asked once.
 RESEND_AFTER = timedelta(hours=24)
+# A resolution older than this is not asked about: a task that ran hours late (a broker
+# outage), or history recorded afterwards (an import, the demo's past conversations).
+ASK_WITHIN = timedelta(hours=1)
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
@@ -89,8 +92,9 @@ def last_customer_channel(thread: Thread) -> Channel | None:
 def send_survey(*, thread: Thread | int, resolved_by_id: int | None = None) -> Survey | None:
     """Ask the customer of a resolved thread how we did, on the channel they last used.
 
-    Safe to run twice: nothing is sent when CSAT is off, the thread is no longer resolved,
-    a survey went out for it within ``RESEND_AFTER``, the customer never wrote on a channel
+    Safe to run twice: nothing is sent when CSAT is off, the thread is no longer resolved
+    or was resolved more than ``ASK_WITHIN`` ago, a survey went out for it within
+    ``RESEND_AFTER``, the customer never wrote on a channel
     that can carry one, or the channel refuses (a closed WhatsApp window, no identity to
     reach): then ``None``, and nothing is written."""
     if not settings.THREADLINE_CSAT_ENABLED:
@@ -98,6 +102,10 @@ def send_survey(*, thread: Thread | int, resolved_by_id: int | None = None) -> S
     thread_id = thread.pk if isinstance(thread, Thread) else thread
     thread = Thread.objects.filter(pk=thread_id).first()
     if thread is None or thread.status != Thread.Status.RESOLVED:
+        return None
+    resolved_at = (Event.objects.filter(thread=thread, type=ThreadStatusChanged.type)
+                   .order_by("-id").values_list("created_at", flat=True).first())
+    if resolved_at is None or timezone.now() - resolved_at > ASK_WITHIN:
         return None
     channel = last_customer_channel(thread)
     if channel is None or channel.kind not in SURVEY_KINDS or not channel.is_active:

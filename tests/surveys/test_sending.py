@@ -12,11 +12,12 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail as django_mail
+from django.utils import timezone
 
 from customers.profile_actions import customer_delete
 from inbox.actions import change_status, receive_message
-from inbox.models import Message, Thread
-from surveys.actions import RESEND_AFTER, hash_token, record_answer, send_survey
+from inbox.models import Event, Message, Thread
+from surveys.actions import ASK_WITHIN, RESEND_AFTER, hash_token, record_answer, send_survey
 from surveys.models import Survey
 from tests.helpers import events_since, last_event_id, wait_for
 
@@ -121,6 +122,18 @@ def test_nothing_is_sent_when_csat_is_off(email_channel, story, settings):
     assert send_survey(thread=thread) is None
     assert not Survey.objects.exists()
     assert not Message.objects.filter(direction="outbound").exists()
+
+
+@pytest.mark.django_db
+def test_a_resolution_from_hours_ago_is_not_asked_about(email_channel, story):
+    """A task that ran hours late, or history recorded afterwards (the demo's past)."""
+    thread = story.mail(email_channel).thread
+    change_status(thread=thread, status="resolved")
+    Event.objects.filter(thread=thread).update(created_at=timezone.now() - ASK_WITHIN
+                                               - timedelta(minutes=1))
+
+    assert send_survey(thread=thread) is None
+    assert not Survey.objects.exists()
 
 
 @pytest.mark.django_db
