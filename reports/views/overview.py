@@ -49,42 +49,40 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def _backlog_tables(report, rows: list[dict]) -> list[Table]:
-    """Open threads per status, and per channel and team split by status."""
-    channel_ids = report.metrics.channel_ids
-    if channel_ids is not None:
-        rows = [row for row in rows if row["channel_id"] in channel_ids]
-    statuses = [status.label for status in OPEN_STATUSES]
-    by_status = {status.value: 0 for status in OPEN_STATUSES}
+    """Open threads per status, and per channel and per team split by status (a thread with
+    no conversation open, e.g. only an automatic message, has no channel)."""
+    if report.metrics.channel_ids is not None:
+        rows = [row for row in rows if row["channel_id"] in report.metrics.channel_ids]
+    by_status = dict.fromkeys(OPEN_STATUSES, 0)
     for row in rows:
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["count"]
-    status_table = Table("backlog_status", "Open threads by status",
-                         [Column("status", "Status", "text"), Column("threads", "Threads")],
-                         [[Thread.Status(status).label, count]
-                          for status, count in by_status.items()])
-    tables = [status_table]
-    for key, title, names, none in (
-            ("channel_id", "channel", report.channel_names, "No channel"),
-            ("team_id", "team", report.team_names, "No team")):
-        counts: dict = {}
-        for row in rows:
-            counts.setdefault(row[key], {}).setdefault(row["status"], 0)
-            counts[row[key]][row["status"]] += row["count"]
-        keys = sorted(counts, key=lambda pk, names=names: (pk is None,
-                                                            names.get(pk, "").casefold()))
-        labels = [names.get(pk, none) if pk else none for pk in keys]
-        table_rows = [[label] + [counts[pk].get(status.value, 0) for status in OPEN_STATUSES]
-                      + [sum(counts[pk].values())] for pk, label in zip(keys, labels,
-                                                                         strict=True)]
-        table = Table(f"backlog_{title}", f"Open threads by {title}",
-                      [Column(title, title.title(), "text")]
-                      + [Column(status.value, status.label) for status in OPEN_STATUSES]
-                      + [Column("total", "Total")], table_rows)
-        table.chart = stacked_bar_chart(
-            labels, [(label, [row[index + 1] for row in table_rows])
-                     for index, label in enumerate(statuses)],
-            title=f"Open threads by {title} and status")
-        tables.append(table)
+        by_status[Thread.Status(row["status"])] += row["count"]
+    tables = [Table("backlog_status", "Open threads by status",
+                    [Column("status", "Status", "text"), Column("threads", "Threads")],
+                    [[status.label, count] for status, count in by_status.items()])]
+    tables.append(_split_by_status("channel", rows, report.channel_names, "No channel"))
+    tables.append(_split_by_status("team", rows, report.team_names, "No team"))
     return tables
+
+
+def _split_by_status(name: str, rows: list[dict], names: dict, none: str) -> Table:
+    counts: dict[int | None, dict[str, int]] = {}
+    for row in rows:
+        found = counts.setdefault(row[f"{name}_id"], {})
+        found[row["status"]] = found.get(row["status"], 0) + row["count"]
+    keys = sorted(counts, key=lambda pk: (pk is None, names.get(pk, none).casefold()))
+    table_rows = [[names.get(pk, none)]
+                  + [counts[pk].get(status.value, 0) for status in OPEN_STATUSES]
+                  + [sum(counts[pk].values())] for pk in keys]
+    table = Table(f"backlog_{name}", f"Open threads by {name}",
+                  [Column(name, name.title(), "text")]
+                  + [Column(status.value, status.label) for status in OPEN_STATUSES]
+                  + [Column("total", "Total")], table_rows)
+    table.chart = stacked_bar_chart(
+        [row[0] for row in table_rows],
+        [(status.label, [row[index + 1] for row in table_rows])
+         for index, status in enumerate(OPEN_STATUSES)],
+        title=f"Open threads by {name} and status")
+    return table
 
 
 def _open_episodes(report):
