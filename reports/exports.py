@@ -74,7 +74,9 @@ def respond(request, *, page: str, template: str, report: ReportFilters,
     if wants_csv(request):
         return table_download(request, tables, page=page, filters=report)
     for table in tables:
-        table.download = "?" + report.query_string(format="csv", table=table.name)
+        # A sorted table downloads in the order it is shown.
+        table.download = "?" + report.query_string(
+            format="csv", table=table.name, sort=(table.sort or None))
         table.sort_query = report.query_string() if table.name in sortable else None
     return render(request, template, {"report": report, "page": page,
                                       "tables": {table.name: table for table in tables},

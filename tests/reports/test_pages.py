@@ -204,6 +204,10 @@ def test_agents_table_sorts(boss, story):
     assert [row[0] for row in rows(response, "agents")] == ["Cleo-X", "Ben-S", "Ana-S"]
     response = get(boss, f"/reports/agents/?{THE_DAY}&sort=resolution_median")
     assert [row[0] for row in rows(response, "agents")] == ["Ana-S", "Ben-S", "Cleo-X"]
+    assert "&amp;sort=resolution_median" in response.content.decode()  # its CSV link too
+    download = get(boss, f"/reports/agents/?{THE_DAY}&sort=resolution_median&format=csv"
+                         "&table=agents")
+    assert [row[0] for row in read_csv(download)[1:]] == ["Ana-S", "Ben-S", "Cleo-X"]
     response = get(boss, f"/reports/agents/?{THE_DAY}&sort=nonsense")
     assert response.status_code == 200
 
