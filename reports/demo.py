@@ -118,6 +118,10 @@ def _one_conversation(demo, rng, key, address, start, agents) -> None:
     agent = rng.choice(agents[channel.team])
     first_response = timedelta(minutes=rng.lognormvariate(1.8, 0.8) if chat
                                else rng.lognormvariate(4.2, 0.9))
+    # All of it before today: today belongs to the stories.
+    latest = timezone.localtime().replace(hour=0, minute=0, second=0,
+                                          microsecond=0) - timedelta(minutes=1)
+    first_response = min(first_response, latest - timedelta(minutes=3) - start)
     if rng.random() < 0.5:
         steps.run(start + first_response / 3, assign_thread, thread=thread, assignee=agent,
                   by=demo.users["sofia"])
@@ -125,8 +129,7 @@ def _one_conversation(demo, rng, key, address, start, agents) -> None:
         steps.run(start + first_response / 2, receive_message, channel=channel,
                   address=address, text="Hello? Anyone there?",
                   external_id=f"history-{address}-2")
-    latest = timezone.now() - timedelta(minutes=5)
-    replied = min(start + first_response, latest - timedelta(minutes=1))
+    replied = start + first_response
     steps.run(replied, send_reply, thread=thread, channel=channel, author=agent,
               text=rng.choice(ANSWERS))
     resolved = min(replied + timedelta(minutes=rng.lognormvariate(3.5 if chat else 5.0, 1.0)),
