@@ -359,3 +359,12 @@ def test_csv_cells_that_look_like_formulas_are_defused(boss, story):
 def test_query_counts_are_bounded(boss, story, django_assert_max_num_queries, url, most):
     with django_assert_max_num_queries(most):
         assert get(boss, url).status_code == 200
+
+
+def test_buckets_are_local_time(boss, story, settings):
+    settings.TIME_ZONE = "Europe/Paris"  # UTC+1 in March: alice's 09:00 is 10:00
+    hours = as_dict(get(boss, f"/reports/volume/?{THE_DAY}&bucket=hour"), "over_time")
+    assert len(hours) == 24
+    assert hours["05 Mar 10:00"] == [2, 3, 1] and hours["05 Mar 09:00"] == [0, 0, 0]
+    days = as_dict(get(boss, "/reports/volume/?from=2026-03-04&to=2026-03-06"), "over_time")
+    assert days == {"Wed 04 Mar": [0, 0, 0], "Thu 05 Mar": [5, 8, 5], "Fri 06 Mar": [0, 0, 0]}
