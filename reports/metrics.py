@@ -6,7 +6,7 @@ same answer from the same SQL.
 """
 
 import dataclasses
-from datetime import datetime, tzinfo
+from datetime import datetime, time, tzinfo
 
 from django.db import connection
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Sum, Value
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from inbox.models import Thread
 
-from .models import Episode, HourlyActivity
+from .models import DailyActivity, Episode, HourlyActivity
 
 Kind = HourlyActivity.Kind
 BUCKETS = ("hour", "day", "week")
@@ -49,8 +49,24 @@ class Filters:
             episodes = episodes.filter(**{f"{agent_field}__in": self.agent_ids})
         return episodes
 
-    def activity(self) -> QuerySet[HourlyActivity]:
-        rows = HourlyActivity.objects.filter(hour__gte=self.start, hour__lt=self.end)
+    @property
+    def whole_days(self) -> bool:
+        """Whether the range runs from a midnight to a midnight of the server's time zone
+        (the form's ranges do): then the daily rows answer, not the hourly ones."""
+        zone = timezone.get_default_timezone()
+        return all(timezone.localtime(moment, zone).time() == time(0)
+                   for moment in (self.start, self.end))
+
+    def activity(self, *, daily: bool = False) -> QuerySet:
+        """The hourly counts of the range narrowed by the filters; with ``daily`` (a range
+        of whole days only), the daily counts instead."""
+        if daily:
+            zone = timezone.get_default_timezone()
+            rows = DailyActivity.objects.filter(
+                day__gte=timezone.localtime(self.start, zone).date(),
+                day__lt=timezone.localtime(self.end, zone).date())
+        else:
+            rows = HourlyActivity.objects.filter(hour__gte=self.start, hour__lt=self.end)
         if self.team_ids is not None:
             rows = rows.filter(team_id__in=self.team_ids)
         if self.channel_ids is not None:
@@ -125,6 +141,13 @@ def volume(filters: Filters, bucket: str, *, kinds=(Kind.STARTED, Kind.INBOUND, 
         raise ValueError(f"unknown bucket {bucket!r}")
     tz = tz or timezone.get_current_timezone()
     fields = ["bucket", "kind"] + ([by] if by else [])
+    if bucket != "hour" and filters.whole_days and tz == timezone.get_default_timezone():
+        rows = list(filters.activity(daily=True).filter(kind__in=kinds)
+                    .annotate(bucket=Trunc("day", bucket))
+                    .values(*fields).annotate(count=Sum("count")).order_by(*fields))
+        for row in rows:  # the same buckets as the hourly rows give: local midnights
+            row["bucket"] = timezone.make_aware(datetime.combine(row["bucket"], time(0)), tz)
+        return rows
     return list(
         filters.activity().filter(kind__in=kinds)
         .annotate(bucket=Trunc("hour", bucket, tzinfo=tz))
@@ -135,8 +158,8 @@ def volume(filters: Filters, bucket: str, *, kinds=(Kind.STARTED, Kind.INBOUND, 
 def totals(filters: Filters, by: str | None = None) -> list[dict]:
     """Counts per kind (and per ``by``) over the whole range."""
     fields = ["kind"] + ([by] if by else [])
-    return list(filters.activity().values(*fields).annotate(count=Sum("count"))
-                .order_by(*fields))
+    return list(filters.activity(daily=filters.whole_days).values(*fields)
+                .annotate(count=Sum("count")).order_by(*fields))
 
 
 def volume_by_tag(filters: Filters) -> list[dict]:

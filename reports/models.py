@@ -97,3 +97,25 @@ class HourlyActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}h {self.kind} {self.count}"
+
+
+class DailyActivity(models.Model):
+    """``HourlyActivity`` summed per day of the server's time zone (``TIME_ZONE``): what the
+    pages read for ranges of whole days, a twentieth of the rows. Changing ``TIME_ZONE``
+    calls for ``manage.py rebuild_reports``."""
+
+    day = models.DateField()
+    team_id = models.IntegerField(default=0)
+    channel_id = models.IntegerField(default=0)
+    agent_id = models.IntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=HourlyActivity.Kind.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "team_id", "channel_id", "agent_id", "kind"],
+                                    name="daily_activity_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.count}"

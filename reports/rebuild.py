@@ -5,7 +5,7 @@ from django.db import transaction
 
 from inbox.models import Event
 
-from .models import Episode, HourlyActivity
+from .models import DailyActivity, Episode, HourlyActivity
 from .recording import COUNTED_TYPES, EPISODE_TYPES, record_for_reports
 
 
@@ -17,6 +17,7 @@ def rebuild_reports(*, chunk_size: int = 5000) -> int:
     with transaction.atomic():
         Episode.objects.all().delete()
         HourlyActivity.objects.all().delete()
+        DailyActivity.objects.all().delete()
     while True:
         chunk = list(Event.objects.filter(pk__gt=after, type__in=types).order_by("pk")
                      [:chunk_size])

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection
+from django.utils import timezone
 
 from inbox.models import Event, Thread
 
-from .models import Episode, HourlyActivity
+from .models import DailyActivity, Episode, HourlyActivity
 
 Kind = HourlyActivity.Kind
 
@@ -227,20 +228,30 @@ def _insert_episodes(episodes: list[_Episode]) -> None:
 
 
 def _add_counts(counts: Counter) -> None:
-    """Add to the hourly rows, creating them as needed: one statement, in key order (two
-    transactions that lock the same rows lock them in the same order)."""
+    """Add to the hourly rows and to the daily ones (days of the server's time zone),
+    creating them as needed: one statement each, in key order (two transactions that lock
+    the same rows lock them in the same order)."""
     if not counts:
         return
-    table = HourlyActivity._meta.db_table
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = sorted(counts.items())
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
-    params = [value for (hour, team, channel, agent, kind), n in rows
-              for value in (adapt(hour), team, channel, agent, kind, n)]
+    adapt_time, adapt_date = (connection.ops.adapt_datetimefield_value,
+                              connection.ops.adapt_datefield_value)
+    zone = timezone.get_default_timezone()
+    daily: Counter = Counter()
+    for (hour, *key), n in counts.items():
+        daily[(hour.astimezone(zone).date(), *key)] += n
+    _upsert(HourlyActivity._meta.db_table, "hour", [
+        (adapt_time(hour), *key, n) for (hour, *key), n in sorted(counts.items())])
+    _upsert(DailyActivity._meta.db_table, "day", [
+        (adapt_date(day), *key, n) for (day, *key), n in sorted(daily.items())])
+
+
+def _upsert(table: str, time_column: str, rows: list[tuple]) -> None:
+    key = f"{time_column}, team_id, channel_id, agent_id, kind"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (hour, team_id, channel_id, agent_id, kind, count) "  # noqa: S608
-            f"VALUES {values} ON CONFLICT (hour, team_id, channel_id, agent_id, kind) "
-            f"DO UPDATE SET count = {table}.count + excluded.count",
-            params,
-        )
+        for start in range(0, len(rows), 2000):  # SQLite's bound on parameters
+            chunk = rows[start:start + 2000]
+            cursor.execute(
+                f"INSERT INTO {table} ({key}, count) "  # noqa: S608
+                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))} "
+                f"ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count",
+                [value for row in chunk for value in row])

@@ -49,7 +49,7 @@ from reports.metrics import (
     volume,
     waiting_customers,
 )
-from reports.models import Episode, HourlyActivity
+from reports.models import DailyActivity, Episode, HourlyActivity
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +239,8 @@ def test_rebuilding_from_the_events_gives_the_same_tables(history):
                 "resolved_at", "resolution_seconds", "snoozed_seconds", "awaiting_since")),
             sorted(HourlyActivity.objects.values_list(
                 "hour", "team_id", "channel_id", "agent_id", "kind", "count")),
+            sorted(DailyActivity.objects.values_list(
+                "day", "team_id", "channel_id", "agent_id", "kind", "count")),
         )
 
     live = tables()

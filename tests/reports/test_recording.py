@@ -6,13 +6,14 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from customers.actions import merge_customers
 from inbox.actions import change_status, receive_message, send_reply, snooze_thread
 from inbox.actions.messages import Incoming, receive_messages
 from inbox.models import Thread
-from reports.metrics import Filters, volume
-from reports.models import Episode, HourlyActivity
+from reports.metrics import Filters, totals, volume
+from reports.models import DailyActivity, Episode, HourlyActivity
 
 pytestmark = pytest.mark.django_db
 
@@ -23,25 +24,26 @@ def report_queries(context: CaptureQueriesContext) -> list[str]:
     return [query["sql"] for query in context.captured_queries if "reports_" in query["sql"]]
 
 
-def test_a_batch_costs_three_statements_whatever_its_size(make_channel):
+def test_a_batch_costs_four_statements_whatever_its_size(make_channel):
     channel = make_channel("telegram")
     for size in (1, 25):
         items = [Incoming(address=f"{size}{n:04}", text="hi", external_id=f"{size}-{n}")
                  for n in range(size)]
         with CaptureQueriesContext(connection) as context:
             receive_messages(channel=channel, items=items)
-        # open episodes of the batch's threads, INSERT of the new ones, upsert of the counts
-        assert len(report_queries(context)) == 3
+        # open episodes of the batch's threads, INSERT of the new ones, upserts of the
+        # hourly and daily counts
+        assert len(report_queries(context)) == 4
     assert Episode.objects.count() == 26
 
 
-def test_messages_to_waiting_customers_cost_two(make_channel):
+def test_messages_to_waiting_customers_cost_three(make_channel):
     channel = make_channel("telegram")
     items = [Incoming(address=f"{n:04}", text="hi") for n in range(10)]
     receive_messages(channel=channel, items=items)
     with CaptureQueriesContext(connection) as context:
         receive_messages(channel=channel, items=items)
-    assert len(report_queries(context)) == 2  # nothing changes on the episodes
+    assert len(report_queries(context)) == 3  # nothing changes on the episodes
     assert Episode.objects.count() == 10
 
 
@@ -104,3 +106,27 @@ def test_a_merge_folds_both_conversations_into_one(make_channel, agent):
     assert (episode.started_at, episode.channel_id, episode.first_response_seconds) == (
         START, email.pk, 50 * 60)
     assert not Episode.objects.filter(thread=source).exists()
+
+
+def test_whole_days_are_read_from_the_daily_rows_with_the_same_answers(make_channel, agent,
+                                                                      settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    channel = make_channel("email")
+    for moment in (datetime(2026, 3, 5, 22, 30, tzinfo=UTC),   # 23:30 on the 5th in Paris
+                   datetime(2026, 3, 5, 23, 30, tzinfo=UTC),   # 00:30 on the 6th
+                   datetime(2026, 3, 9, 8, tzinfo=UTC)):       # the next week
+        with time_machine.travel(moment, tick=False):
+            receive_message(channel=channel, address="d@example.com", text="hi")
+    paris = timezone.get_default_timezone()
+    days = Filters(start=datetime(2026, 3, 1, tzinfo=paris), end=datetime(2026, 3, 12,
+                                                                           tzinfo=paris))
+    hours = Filters(start=days.start, end=days.end - timedelta(seconds=1))
+    assert days.whole_days and not hours.whole_days
+    for bucket in ("day", "week"):
+        assert volume(days, bucket, kinds=["inbound"]) == volume(hours, bucket,
+                                                                 kinds=["inbound"])
+    assert [(row["bucket"].date().isoformat(), row["count"])
+            for row in volume(days, "day", kinds=["inbound"])] == [
+        ("2026-03-05", 1), ("2026-03-06", 1), ("2026-03-09", 1)]
+    assert totals(days) == totals(hours)
+    assert DailyActivity.objects.filter(kind="inbound").count() == 3
