@@ -5,9 +5,11 @@ The rows bypass the actions on purpose: see the command's docstring.
 
 
 import random
+from collections import Counter
 from contextlib import contextmanager
 
 from django.db import connection
+from django.utils import timezone
 
 from channels_adapters.models import IDENTITY_KIND_OF_CHANNEL, ChannelKind
 from customers.addresses import IdentityKind
@@ -20,7 +22,7 @@ from inbox.events import (
     ThreadStatusChanged,
 )
 from inbox.models import Message, Thread
-from reports.models import Episode, HourlyActivity
+from reports.models import DailyActivity, Episode, HourlyActivity
 from reports.recording import _add_counts
 
 SOURCE = "seed_volume"
@@ -120,6 +122,7 @@ EPISODE_FIELDS = ("id", "thread_id", "team_id", "channel_id", "agent_id", "first
 EPISODE_TIMES = frozenset({"started_at", "first_response_at", "resolved_at", "snoozed_at",
                            "snooze_until", "awaiting_since"})
 ACTIVITY_FIELDS = ("hour", "team_id", "channel_id", "agent_id", "kind", "count")
+DAILY_FIELDS = ("day", "team_id", "channel_id", "agent_id", "kind", "count")
 
 
 class SeedEvent:
@@ -231,6 +234,14 @@ def _write_reports(fold, db_value) -> tuple[int, int]:
         _write(HourlyActivity, ACTIVITY_FIELDS,
                ((db_value(hour), team, channel, agent, str(kind), count)
                 for (hour, team, channel, agent, kind), count in counts))
+        # The daily rows, as reports.recording sums them: days of the server's time zone.
+        zone = timezone.get_default_timezone()
+        daily: Counter = Counter()
+        for (hour, *key), count in counts:
+            daily[(hour.astimezone(zone).date(), *key)] += count
+        _write(DailyActivity, DAILY_FIELDS,
+               ((day.isoformat(), team, channel, agent, str(kind), count)
+                for (day, team, channel, agent, kind), count in sorted(daily.items())))
     return written, len(counts)
 
 

@@ -15,7 +15,7 @@ from customers.models import Customer, Identity
 from inbox.events import parse_payload
 from inbox.models import Event, Message, Team, Thread, User
 from inbox.snapshots import message_snapshot
-from reports.models import Episode, HourlyActivity
+from reports.models import DailyActivity, Episode, HourlyActivity
 from reports.rebuild import rebuild_reports
 
 SMALL = ("--customers", "50", "--messages", "400", "--teams", "3", "--agents", "8",
@@ -247,13 +247,16 @@ def test_each_thread_goes_through_its_events(db):
         assert seen[what] > 0, what
 
 
-def report_rows() -> tuple[list, list]:
+def report_rows() -> tuple[list, list, list]:
     episodes = Episode.objects.order_by("thread_id", "started_at").values_list(
         *(field.attname for field in Episode._meta.concrete_fields if field.name != "id"))
     hours = HourlyActivity.objects.order_by("hour", "team_id", "channel_id", "agent_id",
                                             "kind").values_list(
         "hour", "team_id", "channel_id", "agent_id", "kind", "count")
-    return list(episodes), list(hours)
+    days = DailyActivity.objects.order_by("day", "team_id", "channel_id", "agent_id",
+                                          "kind").values_list(
+        "day", "team_id", "channel_id", "agent_id", "kind", "count")
+    return list(episodes), list(hours), list(days)
 
 
 def test_the_report_rows_are_those_rebuild_reports_makes(db):
@@ -263,7 +266,8 @@ def test_the_report_rows_are_those_rebuild_reports_makes(db):
     rebuild_reports()
 
     assert report_rows() == seeded
-    episodes, hours = seeded
+    episodes, hours, days = seeded
+    assert days and sum(row[-1] for row in days) == sum(row[-1] for row in hours)
     assert len(episodes) > Thread.objects.count()  # threads with several conversations
     assert not Episode.objects.filter(resolved_at=None, thread__status="resolved").exists()
     assert Episode.objects.filter(resolved_at=None).exists()
