@@ -230,6 +230,8 @@ THREADLINE_CSAT_POSTS_PER_MINUTE = int(os.environ.get("THREADLINE_CSAT_POSTS_PER
 # Minutes a customer may wait for a first reply before the reports count an SLA breach.
 THREADLINE_FIRST_RESPONSE_TARGET_MINUTES = int(
     os.environ.get("THREADLINE_FIRST_RESPONSE_TARGET_MINUTES", "60"))
+# Seconds the reports keep a median / p90 for the same filters (0: always computed afresh).
+THREADLINE_REPORTS_CACHE_SECONDS = int(os.environ.get("THREADLINE_REPORTS_CACHE_SECONDS", "60"))
 
 # --- REST API (api/) -----------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -29,6 +29,8 @@ def pytest_configure(config):
     settings.CELERY_TASK_DEFAULT_QUEUE = RUN_ID
     # The default hasher is slow on purpose; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Figures computed afresh: the tests change the data between two identical queries.
+    settings.THREADLINE_REPORTS_CACHE_SECONDS = 0
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.sqlite3":
         # Several runs may share one PostgreSQL server (a developer's and CI's).

@@ -1,6 +1,7 @@
 """Response times: first response and resolution, median and 90th percentile, overall and by
 channel, team and agent. The definitions are written on the page (reports/times.html)."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
@@ -35,7 +36,8 @@ def times(request: HttpRequest) -> HttpResponse:
         _table(report, "agent", "by_agent", "By agent", report.agent_names, "Unassigned"),
     ]
     return respond(request, page="times", template="reports/times.html", report=report,
-                   tables=tables)
+                   tables=tables,
+                   context={"cache_seconds": settings.THREADLINE_REPORTS_CACHE_SECONDS})
 
 
 def _table(report, by: str, name: str, title: str, names: dict, none: str) -> Table:
