@@ -102,7 +102,7 @@ from inbox.seeding import (
     _write,
     _write_reports,
 )
-from reports.models import Episode, HourlyActivity
+from reports.models import DailyActivity, Episode, HourlyActivity
 from reports.recording import _Fold
 
 
@@ -154,7 +154,7 @@ class Command(BaseCommand):
         self.db_time = ((lambda moment, iso: iso) if connection.vendor == "postgresql"
                         else (lambda moment, iso: connection.ops.adapt_datetimefield_value(moment)))
         loaded = (Customer, Identity, Thread, Message, Event)
-        analysed = (*loaded, Episode, HourlyActivity)
+        analysed = (*loaded, Episode, HourlyActivity, DailyActivity)
         rebuild = not options["keep_indexes"] and _worth_rebuilding(loaded, 2 * messages)
         with transaction.atomic():
             self.teams = self.people_and_channels(options)
