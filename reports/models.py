@@ -66,28 +66,39 @@ class Episode(models.Model):
         return f"Episode #{self.pk} of thread {self.thread_id}"
 
 
-class HourlyActivity(models.Model):
-    """How many things of one kind happened in one hour (UTC) for one team, channel and agent.
+class ActivityKind(models.TextChoices):
+    INBOUND = "inbound", _("Messages received")
+    REPLY = "reply", _("Replies sent")
+    AUTOMATIC = "automatic", _("Automatic messages")
+    NOTE = "note", _("Private notes")
+    CALL = "call", _("Calls and visits")
+    STARTED = "started", _("Conversations started")
+    RESOLVED = "resolved", _("Conversations resolved")
+
+
+class ActivityCount(models.Model):
+    """How many things of one kind happened in one period for one team, channel and agent.
 
     The ids are plain integers, 0 for none, so that one row per key can be incremented with
     INSERT … ON CONFLICT (NULLs never conflict).
     """
 
-    class Kind(models.TextChoices):
-        INBOUND = "inbound", _("Messages received")
-        REPLY = "reply", _("Replies sent")
-        AUTOMATIC = "automatic", _("Automatic messages")
-        NOTE = "note", _("Private notes")
-        CALL = "call", _("Calls and visits")
-        STARTED = "started", _("Conversations started")
-        RESOLVED = "resolved", _("Conversations resolved")
+    Kind = ActivityKind
 
-    hour = models.DateTimeField()
     team_id = models.IntegerField(default=0)
     channel_id = models.IntegerField(default=0)
     agent_id = models.IntegerField(default=0)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
     count = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class HourlyActivity(ActivityCount):
+    """The counts per hour (UTC)."""
+
+    hour = models.DateTimeField()
 
     class Meta:
         constraints = [
@@ -99,17 +110,12 @@ class HourlyActivity(models.Model):
         return f"{self.hour:%Y-%m-%d %H}h {self.kind} {self.count}"
 
 
-class DailyActivity(models.Model):
-    """``HourlyActivity`` summed per day of the server's time zone (``TIME_ZONE``): what the
-    pages read for ranges of whole days, a twentieth of the rows. Changing ``TIME_ZONE``
-    calls for ``manage.py rebuild_reports``."""
+class DailyActivity(ActivityCount):
+    """The counts per day of the server's time zone (``TIME_ZONE``): what the pages read for
+    ranges of whole days, about a sixth of the rows. Changing ``TIME_ZONE`` calls for
+    ``manage.py rebuild_reports``."""
 
     day = models.DateField()
-    team_id = models.IntegerField(default=0)
-    channel_id = models.IntegerField(default=0)
-    agent_id = models.IntegerField(default=0)
-    kind = models.CharField(max_length=20, choices=HourlyActivity.Kind.choices)
-    count = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
