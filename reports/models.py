@@ -79,8 +79,9 @@ class ActivityKind(models.TextChoices):
 class ActivityCount(models.Model):
     """How many things of one kind happened in one period for one team, channel and agent.
 
-    The ids are plain integers, 0 for none, so that one row per key can be incremented with
-    INSERT … ON CONFLICT (NULLs never conflict).
+    Each batch of events adds rows of its own (never an UPDATE of a shared counter row, which
+    would lock out every other transaction counting in it until commit); the pages sum them.
+    The ids are plain integers, 0 for none.
     """
 
     Kind = ActivityKind
@@ -101,10 +102,8 @@ class HourlyActivity(ActivityCount):
     hour = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["hour", "team_id", "channel_id", "agent_id", "kind"],
-                                    name="hourly_activity_key"),
-        ]
+        indexes = [models.Index(fields=["hour", "team_id", "channel_id", "agent_id", "kind"],
+                                name="hourly_activity_key_idx")]
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H}h {self.kind} {self.count}"
@@ -118,10 +117,8 @@ class DailyActivity(ActivityCount):
     day = models.DateField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "team_id", "channel_id", "agent_id", "kind"],
-                                    name="daily_activity_key"),
-        ]
+        indexes = [models.Index(fields=["day", "team_id", "channel_id", "agent_id", "kind"],
+                                name="daily_activity_key_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.count}"

@@ -228,9 +228,11 @@ def _insert_episodes(episodes: list[_Episode]) -> None:
 
 
 def _add_counts(counts: Counter) -> None:
-    """Add to the hourly rows and to the daily ones (days of the server's time zone),
-    creating them as needed: one statement each, in key order (two transactions that lock
-    the same rows lock them in the same order)."""
+    """Write the batch's counts per hour and per day (days of the server's time zone): one
+    INSERT each, rows of their own that the pages sum. Never an UPDATE of a shared row: a
+    counter row of the hour, team and channel would be locked by each transaction that
+    counts in it until that transaction commits, holding up every other one (and two of
+    them counting in two rows in turn would deadlock)."""
     if not counts:
         return
     adapt_time, adapt_date = (connection.ops.adapt_datetimefield_value,
@@ -239,19 +241,18 @@ def _add_counts(counts: Counter) -> None:
     daily: Counter = Counter()
     for (hour, *key), n in counts.items():
         daily[(hour.astimezone(zone).date(), *key)] += n
-    _upsert(HourlyActivity._meta.db_table, "hour", [
+    _insert(HourlyActivity._meta.db_table, "hour", [
         (adapt_time(hour), *key, n) for (hour, *key), n in sorted(counts.items())])
-    _upsert(DailyActivity._meta.db_table, "day", [
+    _insert(DailyActivity._meta.db_table, "day", [
         (adapt_date(day), *key, n) for (day, *key), n in sorted(daily.items())])
 
 
-def _upsert(table: str, time_column: str, rows: list[tuple]) -> None:
-    key = f"{time_column}, team_id, channel_id, agent_id, kind"
+def _insert(table: str, time_column: str, rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 2000):  # SQLite's bound on parameters
             chunk = rows[start:start + 2000]
             cursor.execute(
-                f"INSERT INTO {table} ({key}, count) "  # noqa: S608
-                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))} "
-                f"ON CONFLICT ({key}) DO UPDATE SET count = {table}.count + excluded.count",
+                f"INSERT INTO {table} "  # noqa: S608
+                f"({time_column}, team_id, channel_id, agent_id, kind, count) "
+                f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(chunk))}",
                 [value for row in chunk for value in row])
