@@ -64,7 +64,7 @@ class _Steps:
         return result
 
     def move_back(self, thread: Thread) -> None:
-        bounds = [(event_id, message_id, at) for event_id, message_id, at in self.moves]
+        bounds = self.moves
         for index, (event_id, message_id, at) in enumerate(bounds):
             events = Event.objects.filter(pk__gt=event_id)
             messages = Message.objects.filter(pk__gt=message_id)

@@ -192,7 +192,8 @@ def volume_by_tag(filters: Filters) -> list[dict]:
     )
 
 
-def open_backlog(team_ids: tuple[int, ...] | None = None) -> list[dict]:
+def open_backlog(team_ids: tuple[int, ...] | None = None,
+                 channel_ids: tuple[int, ...] | None = None) -> list[dict]:
     """Threads not resolved now, per status, team and the channel their conversation began
     on: rows of {"status", "team_id", "channel_id", "count"}."""
     threads = Thread.objects.exclude(status=Thread.Status.RESOLVED)
@@ -203,12 +204,15 @@ def open_backlog(team_ids: tuple[int, ...] | None = None) -> list[dict]:
     return list(
         threads.annotate(open_episode=FilteredRelation(
             "episodes", condition=Q(episodes__resolved_at=None)))
+        .filter(**({} if channel_ids is None
+                   else {"open_episode__channel_id__in": channel_ids}))
         .values("status", "team_id", channel_id=F("open_episode__channel_id"))
         .annotate(count=Count("id")).order_by("status", "team_id", "channel_id")
     )
 
 
-def waiting_customers(team_ids: tuple[int, ...] | None = None, *,
+def waiting_customers(team_ids: tuple[int, ...] | None = None,
+                      channel_ids: tuple[int, ...] | None = None, *,
                       limit: int | None = 10) -> QuerySet[Episode]:
     """Open conversations whose customer wrote and has had no reply since, longest wait
     first (snoozed ones left out: the agent chose to wait)."""
@@ -219,4 +223,6 @@ def waiting_customers(team_ids: tuple[int, ...] | None = None, *,
                 .order_by("awaiting_since", "id"))
     if team_ids is not None:
         episodes = episodes.filter(team_id__in=team_ids)
+    if channel_ids is not None:
+        episodes = episodes.filter(channel_id__in=channel_ids)
     return episodes[:limit] if limit else episodes

@@ -39,7 +39,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     filters = report.metrics
     now = timezone.now()
     target = settings.THREADLINE_FIRST_RESPONSE_TARGET_MINUTES
-    backlog = _backlog_tables(report, metrics.open_backlog(filters.team_ids))
+    backlog = _backlog_tables(report, metrics.open_backlog(filters.team_ids, filters.channel_ids))
     waiting = _waiting(report, now)
     breaches = _breaches(report, now)
     return respond(request, page="overview", template="reports/overview.html", report=report,
@@ -51,8 +51,6 @@ def overview(request: HttpRequest) -> HttpResponse:
 def _backlog_tables(report, rows: list[dict]) -> list[Table]:
     """Open threads per status, and per channel and per team split by status (a thread with
     no conversation open, e.g. only an automatic message, has no channel)."""
-    if report.metrics.channel_ids is not None:
-        rows = [row for row in rows if row["channel_id"] in report.metrics.channel_ids]
     by_status = dict.fromkeys(OPEN_STATUSES, 0)
     for row in rows:
         by_status[Thread.Status(row["status"])] += row["count"]
@@ -86,10 +84,8 @@ def _split_by_status(name: str, rows: list[dict], names: dict, none: str) -> Tab
 
 
 def _open_episodes(report):
-    episodes = metrics.waiting_customers(report.metrics.team_ids, limit=None)
-    if report.metrics.channel_ids is not None:
-        episodes = episodes.filter(channel_id__in=report.metrics.channel_ids)
-    return episodes
+    return metrics.waiting_customers(report.metrics.team_ids, report.metrics.channel_ids,
+                                     limit=None)
 
 
 def _waiting_rows(report, episodes, now) -> list[list]:
