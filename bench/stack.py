@@ -57,11 +57,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_daphne(port: int) -> subprocess.Popen:
+def start_daphne(port: int, application: str = "config.asgi:application") -> subprocess.Popen:
+    """Daphne serving ``application`` (Threadline's, or the inbound benchmark's raw one)."""
     server = subprocess.Popen(
         # The access log (one line per request) is the reverse proxy's job in production.
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-         "--access-log", os.devnull, "config.asgi:application"],
+         "--access-log", os.devnull, application],
         env=_environment(), stdout=LOG.open("a"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while True:
