@@ -5,6 +5,7 @@ from django.db import transaction
 
 from inbox.models import Event
 
+from .compaction import compact_activity
 from .models import DailyActivity, Episode, HourlyActivity
 from .recording import COUNTED_TYPES, EPISODE_TYPES, record_for_reports
 
@@ -22,6 +23,7 @@ def rebuild_reports(*, chunk_size: int = 5000) -> int:
         chunk = list(Event.objects.filter(pk__gt=after, type__in=types).order_by("pk")
                      [:chunk_size])
         if not chunk:
+            compact_activity(days=None)  # each chunk wrote rows of its own
             return folded
         entries = []
         for event in chunk:

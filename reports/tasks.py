@@ -1,0 +1,11 @@
+"""Celery tasks of the reports: thin, and safe to run twice or side by side."""
+
+from celery import shared_task
+
+from .compaction import compact_activity
+
+
+@shared_task(ignore_result=True)
+def compact_activity_task() -> dict[str, int]:
+    """Fold the last two days' count rows, one per key (Celery beat, every few minutes)."""
+    return compact_activity(days=2)
