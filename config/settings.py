@@ -170,6 +170,9 @@ CELERY_BEAT_SCHEDULE = {
                        "schedule": float(os.environ.get("THREADLINE_IMAP_POLL_SECONDS", "30"))},
     # Webhook deliveries that are due and were not taken (a lost broker message).
     "sweep-webhooks": {"task": "webhooks.tasks.sweep_webhooks", "schedule": 60.0},
+    # The report counts are written a row per batch; this folds them, one row per key.
+    "compact-report-counts": {"task": "reports.tasks.compact_activity_task",
+                              "schedule": 300.0},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
