@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run serve migrate demo test browser mailserver lint worker beat smtp clean
+.PHONY: install run serve migrate demo test browser mailserver lint worker beat smtp bench clean
 
 install: $(STAMP)
 
@@ -66,6 +66,17 @@ beat: install
 # Receive forwarded mail for the e-mail channels over SMTP (SMTP_PORT, default 2525).
 smtp: install
 	$(BIN)/python manage.py smtp_listen --host $(HOST) --port $${SMTP_PORT:-2525}
+
+# The side-by-side benchmarks (bench/__main__.py) on the production stack: PostgreSQL and
+# Redis on 127.0.0.1 (installed and started when missing, bench/services.sh); results go to
+# docs/benchmarks.md. BENCH picks some and passes options: make bench BENCH="--quick inbound".
+bench: install mailserver
+	@bash -c '. bench/services.sh && ensure_service_tools \
+		&& { ensure_postgres || { echo "PostgreSQL could not be started" >&2; exit 1; }; } \
+		&& { ensure_redis || { echo "Redis could not be started" >&2; exit 1; }; } \
+		&& echo "PostgreSQL on 127.0.0.1:$$PG_PORT, Redis on 127.0.0.1:$$REDIS_PORT" \
+		&& DATABASE_URL=postgres://postgres@127.0.0.1:$$PG_PORT/threadline_bench \
+		   REDIS_URL=redis://127.0.0.1:$$REDIS_PORT/10 $(BIN)/python -m bench $(BENCH)'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media .pytest_cache
