@@ -73,7 +73,12 @@ def mixed_mails(count: int, seed: int = 1) -> list[bytes]:
     return mails
 
 
-def run_once(mails: list[bytes], workers: int) -> dict:
+def run_once(mails: list[bytes], workers: int, dovecot=None,
+             database_ready: bool = False) -> dict:
+    """One ingestion into a fresh database, made and migrated here unless ``database_ready``.
+    ``dovecot``: a started Dovecot whose "support" mailbox already holds ``mails``, left
+    running; without it one is started here and the mails delivered. (bench/helpdesk_ingest
+    gives both of its sides a copy of one mailbox and of one migrated database.)"""
     from django.core.management import call_command
     from django.db import connection
 
@@ -83,13 +88,15 @@ def run_once(mails: list[bytes], workers: int) -> dict:
     from tests.mail_servers import Dovecot
 
     connection.close()
-    recreate_database()
-    call_command("migrate", verbosity=0)
-    root = Path(tempfile.mkdtemp(prefix="threadline-bench-dovecot-"))
-    dovecot = Dovecot(root).start()
+    if not database_ready:
+        recreate_database()
+        call_command("migrate", verbosity=0)
+    own_dovecot = dovecot is None
+    if own_dovecot:
+        dovecot = Dovecot(Path(tempfile.mkdtemp(prefix="threadline-bench-dovecot-"))).start()
     try:
         started = time.perf_counter()
-        for raw in mails:
+        for raw in mails if own_dovecot else ():
             dovecot.deliver("support", raw)
         delivered_s = time.perf_counter() - started
         team = Team.objects.create(name="Bench")
@@ -121,7 +128,8 @@ def run_once(mails: list[bytes], workers: int) -> dict:
             "rss_before_mb": rss_before / 1024, "rss_peak_mb": rss_peak / 1024,
         }
     finally:
-        dovecot.stop()
+        if own_dovecot:
+            dovecot.stop()
 
 
 def _children_peak_kb() -> int:

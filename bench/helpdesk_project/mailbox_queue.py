@@ -1,0 +1,74 @@
+"""django-helpdesk's side of the benchmark, run with .bench/helpdesk-venv/bin/python:
+
+    mailbox_queue.py create --port PORT   an IMAP Queue reading Dovecot's "support" INBOX
+    mailbox_queue.py ingest               get_email once, timed: {"seconds": ..., ...}
+    mailbox_queue.py count                prints {"tickets": ..., "followups": ..., ...}
+
+``ingest`` times get_email inside one process after Django has started, as Threadline's
+side times its poller, so neither side's figure holds an interpreter's start-up.
+"""
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk_project.settings")
+
+
+def create_queue(*, host: str, port: int, user: str, password: str) -> dict:
+    from helpdesk.models import Queue
+
+    queue = Queue.objects.create(
+        title="Support", slug="support", email_address="support@threadline.test",
+        allow_email_submission=True, email_box_type="imap", email_box_host=host,
+        email_box_port=port, email_box_ssl=False, email_box_user=user,
+        email_box_pass=password, email_box_imap_folder="INBOX", email_box_interval=0,
+        logging_type="none")
+    return {"queue": queue.pk}
+
+
+def ingest() -> dict:
+    from django.core.management import call_command
+
+    # The peak so far: what the process holds before the first mail (Django and its apps).
+    before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    call_command("get_email", quiet=True)
+    return {"seconds": time.perf_counter() - started, "rss_before_mb": before_kb / 1024}
+
+
+def count() -> dict:
+    from helpdesk.models import FollowUp, FollowUpAttachment, Ticket
+
+    return {"tickets": Ticket.objects.count(), "followups": FollowUp.objects.count(),
+            "attachments": FollowUpAttachment.objects.count()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("action", choices=["create", "ingest", "count"])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=143)
+    parser.add_argument("--user", default="support")
+    parser.add_argument("--password", default="secret")
+    options = parser.parse_args()
+    import django
+
+    django.setup()
+    if options.action == "create":
+        result = create_queue(host=options.host, port=options.port, user=options.user,
+                              password=options.password)
+    elif options.action == "ingest":
+        result = ingest()
+    else:
+        result = count()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
