@@ -235,6 +235,14 @@ THREADLINE_FIRST_RESPONSE_TARGET_MINUTES = int(
     os.environ.get("THREADLINE_FIRST_RESPONSE_TARGET_MINUTES", "60"))
 # Seconds the reports keep a median / p90 for the same filters (0: always computed afresh).
 THREADLINE_REPORTS_CACHE_SECONDS = int(os.environ.get("THREADLINE_REPORTS_CACHE_SECONDS", "60"))
+# Celery beat computes the form's preset ranges that often, ahead of the supervisors
+# (reports/warming.py); a run still queued when the next is due is dropped.
+if THREADLINE_REPORTS_CACHE_SECONDS > 0:
+    CELERY_BEAT_SCHEDULE["warm-report-percentiles"] = {
+        "task": "reports.tasks.warm_percentiles_task",
+        "schedule": float(THREADLINE_REPORTS_CACHE_SECONDS),
+        "options": {"expires": THREADLINE_REPORTS_CACHE_SECONDS},
+    }
 
 # --- REST API (api/) -----------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -90,9 +90,11 @@ class Durations:
     p90: int | None
 
 
-def durations(episodes: QuerySet[Episode], value: str, group: str | None) -> list[Durations]:
+def durations(episodes: QuerySet[Episode], value: str, group: str | None, *,
+              refresh: bool = False) -> list[Durations]:
     """Median and p90 of ``value`` (``first_response_seconds`` or ``resolution_seconds``)
-    per ``group`` (an Episode column such as ``team_id``; None: one row for all)."""
+    per ``group`` (an Episode column such as ``team_id``; None: one row for all). With
+    ``refresh``, computed and kept again even if kept already (reports/warming.py)."""
     # No ORDER BY inside (the model's ordering): a sort of every row before the real one.
     base = episodes.filter(**{f"{value}__isnull": False}).order_by().values(
         key=F(group) if group else Value(0), v=F(value))
@@ -106,7 +108,7 @@ def durations(episodes: QuerySet[Episode], value: str, group: str | None) -> lis
                   FROM ({base_sql}) AS base GROUP BY key) AS sorted
             ORDER BY key
         """  # noqa: S608 - the inner SQL is Django's, the values are parameters
-        return [Durations(*row) for row in _remembered_rows(sql, params)]
+        return [Durations(*row) for row in _remembered_rows(sql, params, refresh)]
     # Every value is ranked within its group; the median and p90 are then the values at
     # ranks ⌈n/2⌉ and ⌈9n/10⌉ — in integer arithmetic, (n+1)/2 and (9n+9)/10.
     sql = f"""
@@ -118,21 +120,23 @@ def durations(episodes: QuerySet[Episode], value: str, group: str | None) -> lis
               FROM ({base_sql}) AS base) AS ranked
         GROUP BY key ORDER BY key
     """  # noqa: S608 - the inner SQL is Django's, the values are parameters
-    return [Durations(*row) for row in _remembered_rows(sql, params)]
+    return [Durations(*row) for row in _remembered_rows(sql, params, refresh)]
 
 
-def _remembered_rows(sql: str, params) -> list[tuple]:
+def _remembered_rows(sql: str, params, refresh: bool) -> list[tuple]:
     """The rows of a percentile query, kept THREADLINE_REPORTS_CACHE_SECONDS for the same
     SQL and values: each sorts every duration of the range (about 0.1 s per 100,000 on a
-    small server), and supervisors reopen the same pages; counts are read fresh."""
+    small server), and supervisors reopen the same pages; counts are read fresh. Rows
+    computed ahead by the warming task are kept twice as long, so that the next warming
+    replaces them before they expire."""
     seconds = settings.THREADLINE_REPORTS_CACHE_SECONDS
     if seconds <= 0:
         return _rows(sql, params)
     key = "reports:durations:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
-    rows = process_cache().get(key)
+    rows = None if refresh else process_cache().get(key)
     if rows is None:
         rows = _rows(sql, params)
-        process_cache().set(key, rows, seconds)
+        process_cache().set(key, rows, 2 * seconds if refresh else seconds)
     return rows
 
 
@@ -142,15 +146,19 @@ def _rows(sql: str, params) -> list[tuple]:
         return [tuple(row) for row in cursor]
 
 
-def first_response_times(filters: Filters, by: str = "all") -> list[Durations]:
+def first_response_times(filters: Filters, by: str = "all", *,
+                         refresh: bool = False) -> list[Durations]:
     """Episodes whose first agent reply fell in the range."""
     field = "first_responder_id" if by == "agent" else EPISODE_GROUPS[by]
-    return durations(filters.episodes("first_response_at"), "first_response_seconds", field)
+    return durations(filters.episodes("first_response_at"), "first_response_seconds", field,
+                     refresh=refresh)
 
 
-def resolution_times(filters: Filters, by: str = "all") -> list[Durations]:
+def resolution_times(filters: Filters, by: str = "all", *,
+                     refresh: bool = False) -> list[Durations]:
     """Episodes resolved in the range."""
-    return durations(filters.episodes("resolved_at"), "resolution_seconds", EPISODE_GROUPS[by])
+    return durations(filters.episodes("resolved_at"), "resolution_seconds", EPISODE_GROUPS[by],
+                     refresh=refresh)
 
 
 def volume(filters: Filters, bucket: str, *, kinds=(Kind.STARTED, Kind.INBOUND, Kind.REPLY),
