@@ -10,6 +10,7 @@ from pathlib import Path
 
 QUEUE = f"threadline-bench-{os.getpid()}"
 LOG = Path("/tmp/threadline-bench.log")
+STARTUP_TIMEOUT = 120  # seconds a worker or server may take to start
 
 
 def recreate_database() -> None:
@@ -44,7 +45,8 @@ def start_workers(count: int, *, pool: str = "prefork", nice: int = 0) -> subpro
          "-P", pool, "-c", str(count), "-n", name, "-Q", QUEUE, "--without-gossip",
          "--without-mingle", "-l", "warning"],
         env=_environment(), stdout=LOG.open("a"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
+    # Minutes, not seconds: on a busy shared machine imports alone took over 30 s.
+    deadline = time.monotonic() + STARTUP_TIMEOUT
     while not app.control.ping(destination=[name], timeout=0.5):
         if worker.poll() is not None or time.monotonic() > deadline:
             sys.exit(f"the Celery workers did not start (see {LOG})")
@@ -64,7 +66,7 @@ def start_daphne(port: int, application: str = "config.asgi:application") -> sub
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
          "--access-log", os.devnull, application],
         env=_environment(), stdout=LOG.open("a"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_TIMEOUT
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
