@@ -29,11 +29,13 @@ import asyncio
 import json
 import os
 import shlex
-import statistics
+import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from urllib.parse import urlsplit, urlunsplit
 
+from .inbound_section import section
 from .machine import describe_machine
 from .stack import (
     QUEUE,
@@ -54,7 +56,6 @@ from .telegram_webhooks import (
     wait_until_processed,
 )
 
-TITLE = "Inbound: Threadline against a raw ASGI baseline"
 FIRST_UPDATE = 900_000_000  # telegram_webhooks.update's update_id of number 0
 FULL = {"updates": 3000, "paced": 500, "rounds": 5, "warm": CUSTOMERS}
 QUICK = {"updates": 300, "paced": 100, "rounds": 1, "warm": 100}
@@ -189,91 +190,9 @@ async def run(options, threadline_url: str, socket_url: str, cookie: str,
     return results
 
 
-def medians(rounds: list[dict]) -> dict[str, float]:
-    return {key: statistics.median(result[key] for result in rounds) for key in rounds[0]}
-
-
-def milliseconds(seconds: float) -> str:
-    return f"{seconds * 1000:,.0f}"
-
-
-def table(options, baseline: dict, threadline: dict) -> list[str]:
-    """Medians side by side; the last column is Threadline's share of the baseline's
-    throughput, or how many times the baseline's latency it takes."""
-    def share(key):
-        return f"{threadline[key] / baseline[key]:.0%}"
-
-    def times(*keys):
-        return " / ".join(f"{threadline[key] / baseline[key]:.1f}×" for key in keys)
-
-    def pair(side, *keys):
-        return " / ".join(milliseconds(side[key]) for key in keys) + " ms"
-
-    rows = [
-        ("flood: requests/s accepted", f"{baseline['rate']:,.0f}", f"{threadline['rate']:,.0f}",
-         share("rate")),
-        ("flood: POST answered p50 / p99", pair(baseline, "post_p50", "post_p99"),
-         pair(threadline, "post_p50", "post_p99"), times("post_p50", "post_p99")),
-        (f"flood: last of {options.updates:,} on the agent, after the first POST",
-         f"{baseline['drained']:.1f} s", f"{threadline['drained']:.1f} s", times("drained")),
-        ("flood: POST → agent p50 / p99", pair(baseline, "flood_p50", "flood_p99"),
-         pair(threadline, "flood_p50", "flood_p99"), times("flood_p50", "flood_p99")),
-        (f"paced {options.rate:.0f}/s: POST → agent p50 / p99",
-         pair(baseline, "paced_p50", "paced_p99"), pair(threadline, "paced_p50", "paced_p99"),
-         times("paced_p50", "paced_p99")),
-    ]
-    lines = ["| measure (median of rounds) | raw baseline | Threadline | Threadline / baseline |",
-             "| --- | ---: | ---: | ---: |"]
-    return lines + [f"| {' | '.join(row)} |" for row in rows]
-
-
-def reading(options, results, baseline: dict, threadline: dict, exact: str) -> list[str]:
-    per_round = []
-    for side in ("baseline", "threadline"):
-        rates = ", ".join(f"{r['rate']:,.0f}" for r in results[side])
-        p99s = ", ".join(milliseconds(r["paced_p99"]) for r in results[side])
-        per_round.append(f"{'raw baseline' if side == 'baseline' else 'Threadline'}: "
-                         f"flood {rates} req/s, paced p99 {p99s} ms")
-    ms = {key: {side: milliseconds(values[key]) for side, values in
-                (("baseline", baseline), ("threadline", threadline))}
-          for key in ("paced_p50", "paced_p99")}
-    return [
-        f"- Threadline accepts **{threadline['rate'] / baseline['rate']:.0%}** of the requests "
-        f"per second the bare app does on this machine under the same Daphne; paced at "
-        f"{options.rate:.0f}/s a message reaches the agent in {ms['paced_p50']['threadline']} "
-        f"ms at the median (p99 {ms['paced_p99']['threadline']} ms), against "
-        f"{ms['paced_p50']['baseline']} ms (p99 {ms['paced_p99']['baseline']} ms) for one "
-        "INSERT and one PUBLISH.",
-        "- Each round, in order: " + "; ".join(per_round) + ".",
-        "- What Threadline does more per message: checks the provider's secret, stores the raw "
-        "payload (webhooks arriving together share one transaction), answers, then a Celery "
-        "task parses the update, finds the customer and thread, writes the message and its "
-        "Event, and rings the agent's socket through the channel layer and Daphne; the "
-        "baseline's agent is a Redis subscriber. The load generator, both servers, the worker, "
-        "PostgreSQL and Redis share the same cores.",
-        f"- {exact}",
-    ]
-
-
-def section(options, machine: str, command: str, results, exact: str) -> str:
-    baseline, threadline = medians(results["baseline"]), medians(results["threadline"])
-    lines = [f"### {TITLE}", "",
-             f"Machine: {machine}.", "",
-             f"Data: {options.rounds} rounds per side, alternating; each a flood of "
-             f"{options.updates:,} Telegram updates over {options.concurrency} connections then "
-             f"{options.paced:,} paced at {options.rate:.0f}/s; 2,000 customers, known from a "
-             f"warm-up of {options.warm:,} updates.", "",
-             f"Command: `{command}`", "",
-             *table(options, baseline, threadline), "",
-             *reading(options, results, baseline, threadline, exact)]
-    return "\n".join(lines) + "\n"
-
-
 def setup_threadline():
-    """A fresh database with the Telegram channel, its team and the agent; the raw table."""
-    import django
-
-    django.setup()
+    """The fresh database's schema, the Telegram channel, its team and the agent; the raw
+    table."""
     from django.core.management import call_command
     from django.db import connection
 
@@ -282,8 +201,6 @@ def setup_threadline():
 
     from .raw_baseline import create_table
 
-    recreate_database()
-    connection.close()
     call_command("migrate", verbosity=0)
     team = Team.objects.create(name="Bench")
     channel = Channel.objects.create(
@@ -294,6 +211,21 @@ def setup_threadline():
         create_table(cursor)
     connection.close()
     return channel, cookie
+
+
+def started(starting: list[Future], *, strict: bool = True) -> list[subprocess.Popen]:
+    """The processes that started; when one did not, the others are stopped and its error
+    raised (``strict``) or left out."""
+    processes, failure = [], None
+    for future in starting:
+        try:
+            processes.append(future.result())
+        except SystemExit as error:
+            failure = error
+    if failure is not None and strict:
+        stop(*processes)
+        raise failure
+    return processes
 
 
 def check_exactly_once(channel, results, options) -> tuple[bool, str]:
@@ -322,7 +254,7 @@ def check_exactly_once(channel, results, options) -> tuple[bool, str]:
     return exact, text
 
 
-def main() -> int:
+def parse_options():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for development")
     parser.add_argument("--section", help="write the Markdown section to this file")
@@ -339,36 +271,63 @@ def main() -> int:
     for key, value in (QUICK if options.quick else FULL).items():
         if getattr(options, key) is None:
             setattr(options, key, value)
+    # The command as written in the section: the runner's temporary file left out.
+    shown = [arg for arg in sys.argv[1:] if not arg.startswith("--section")
+             and arg != options.section]
+    options.command = " ".join(["python -m bench.inbound_baseline", *map(shlex.quote, shown)])
+    return options
+
+
+def start_stack(options, threadline_port: int, baseline_port: int):
+    """A fresh database; the worker and both servers start (imports: seconds of CPU each)
+    while the schema is migrated, as none reads the database before its first request or
+    task. Returns the processes, the Telegram channel and the agent's session cookie."""
+    from django.db import connection
+
+    recreate_database()
+    connection.close()
+    with ThreadPoolExecutor(3) as pool:
+        starting = [pool.submit(start_workers, options.workers, nice=options.worker_nice),
+                    pool.submit(start_daphne, threadline_port),
+                    pool.submit(start_daphne, baseline_port, "bench.raw_baseline:application")]
+        try:
+            channel, cookie = setup_threadline()
+        except BaseException:
+            stop(*started(starting, strict=False))
+            raise
+        return started(starting), channel, cookie
+
+
+def main() -> int:
+    options = parse_options()
     if not (os.environ.get("DATABASE_URL", "").startswith("postgres")
             and os.environ.get("REDIS_URL")):
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: this runs on the production stack.")
-    command = " ".join(["python -m bench.inbound_baseline",
-                        *(shlex.quote(arg) for arg in sys.argv[1:] if arg != options.section
-                          and arg != "--section")])
     os.environ["DATABASE_URL"] = own_database_url(os.environ["DATABASE_URL"])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["CELERY_QUEUE"] = QUEUE
     channel_name = f"raw-inbound-{QUEUE}"
     os.environ["RAW_BASELINE_CHANNEL"] = channel_name
     machine = describe_machine()
+    began = time.monotonic()
+    import django
 
-    channel, cookie = setup_threadline()
+    django.setup()
     threadline_port, baseline_port = free_port(), free_port()
-    worker = threadline = baseline = None
+    processes, channel, cookie = start_stack(options, threadline_port, baseline_port)
+    print(f"database, worker and both servers ready in {time.monotonic() - began:.0f} s",
+          flush=True)
     try:
-        worker = start_workers(options.workers, nice=options.worker_nice)
-        threadline = start_daphne(threadline_port)
-        baseline = start_daphne(baseline_port, "bench.raw_baseline:application")
         results = asyncio.run(run(
             options, f"http://127.0.0.1:{threadline_port}/hooks/telegram/{channel.pk}/",
             f"ws://127.0.0.1:{threadline_port}/ws/inbox/", cookie,
             f"http://127.0.0.1:{baseline_port}/", channel_name))
         wait_until_processed(channel)
     finally:
-        stop(threadline, baseline, worker)
+        stop(*processes)
 
     exact, stored = check_exactly_once(channel, results, options)
-    text = section(options, machine, command, results, stored)
+    text = section(options, machine, options.command, results, stored)
     print("\n" + text, flush=True)
     if options.section:
         with open(options.section, "w") as file:
