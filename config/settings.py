@@ -173,6 +173,9 @@ CELERY_BEAT_SCHEDULE = {
     # The report counts are written a row per batch; this folds them, one row per key.
     "compact-report-counts": {"task": "reports.tasks.compact_activity_task",
                               "schedule": 300.0},
+    # Snoozed threads whose time has passed are open again (inbox/tasks.py).
+    "wake-snoozed-threads": {"task": "inbox.tasks.wake_snoozed_threads_task",
+                             "schedule": 60.0, "options": {"expires": 60}},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

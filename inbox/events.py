@@ -139,6 +139,25 @@ class ThreadTagged(EventPayload):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class ThreadPriorityChanged(EventPayload):
+    """0 none … 4 urgent (Thread.Priority)."""
+
+    type: ClassVar[str] = "thread.priority_changed"
+    priority: int
+    previous_priority: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MacroApplied(EventPayload):
+    """An agent applied a macro (macros/); each of its steps wrote its own event before."""
+
+    type: ClassVar[str] = "macro.applied"
+    macro_id: int
+    name: str
+    steps: list[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class CustomersMerged(EventPayload):
     type: ClassVar[str] = "customers.merged"
     merge_id: int
@@ -199,6 +218,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         ThreadAssigned,
         ThreadStatusChanged,
         ThreadTagged,
+        ThreadPriorityChanged,
+        MacroApplied,
         CustomersMerged,
         MergeUndone,
         SurveySent,

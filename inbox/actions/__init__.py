@@ -11,7 +11,14 @@ from .messages import (
     receive_messages,
     send_reply,
 )
-from .threads import assign_thread, change_status, snooze_thread, tag_thread
+from .threads import (
+    assign_thread,
+    change_status,
+    set_priority,
+    snooze_thread,
+    tag_thread,
+    wake_snoozed_threads,
+)
 
 __all__ = [
     "Incoming",
@@ -28,6 +35,8 @@ __all__ = [
     "receive_messages",
     "retry_message",
     "send_reply",
+    "set_priority",
     "snooze_thread",
     "tag_thread",
+    "wake_snoozed_threads",
 ]

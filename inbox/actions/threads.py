@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..events import ThreadAssigned, ThreadStatusChanged, ThreadTagged
+from ..events import ThreadAssigned, ThreadPriorityChanged, ThreadStatusChanged, ThreadTagged
 from ..models import Tag, Team, Thread, User
 from ..publish import record_event
 
@@ -110,6 +110,44 @@ def snooze_thread(*, thread: Thread | int, until: datetime, by: User | None = No
         raise ValidationError(_("The snooze time %(until)s is in the past.")
                               % {"until": until.isoformat()}, code="in_past")
     return _set_status(lock_thread(thread), Thread.Status.SNOOZED, until, by)
+
+
+def wake_snoozed_threads(*, now: datetime | None = None, batch_size: int = 200) -> int:
+    """Re-open the snoozed threads whose time has come, a batch per transaction (read through
+    ``thread_snooze_wakeup_idx``), each with its status event. Rows another transaction holds
+    are skipped and taken at the next run; a thread already woken or snoozed again is left
+    alone: running it twice, or in two workers, wakes each thread once. Returns how many."""
+    now = now or timezone.now()
+    woken = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Thread.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(status=Thread.Status.SNOOZED, snoozed_until__lte=now)
+                .order_by("snoozed_until")[:batch_size]
+            )
+            for thread in due:
+                _set_status(thread, Thread.Status.OPEN, None, None)
+        woken += len(due)
+        if len(due) < batch_size:
+            return woken
+
+
+@transaction.atomic
+def set_priority(*, thread: Thread | int, priority: int, by: User | None = None) -> Thread:
+    """None, low, medium, high or urgent (0–4)."""
+    if priority not in Thread.Priority.values:
+        raise ValidationError(_("Unknown priority %(priority)r.") % {"priority": priority},
+                              code="invalid_priority")
+    thread = lock_thread(thread)
+    previous = thread.priority
+    if previous == priority:
+        return thread
+    thread.priority = priority
+    thread.save(update_fields=["priority"])
+    record_event(ThreadPriorityChanged(priority=priority, previous_priority=previous),
+                 thread=thread, actor=by)
+    return thread
 
 
 def _clean_tag_names(names: Iterable[str]) -> list[str]:
