@@ -53,11 +53,12 @@ from .telegram_webhooks import (
     agent_cookie,
     flood,
     paced,
+    paced_stages,
     wait_until_processed,
 )
 
 FIRST_UPDATE = 900_000_000  # telegram_webhooks.update's update_id of number 0
-FULL = {"updates": 3000, "paced": 500, "rounds": 5, "warm": CUSTOMERS}
+FULL = {"updates": 3000, "paced": 500, "rounds": 3, "warm": CUSTOMERS}
 QUICK = {"updates": 300, "paced": 100, "rounds": 1, "warm": 100}
 BASELINE_WARM = 200
 
@@ -126,6 +127,7 @@ async def one_round(side, session, flooded: range, steady: range, options) -> di
     under_flood = [arrived[number] - sent[number] for number in flooded]
     drained = max(arrived.values()) - min(sent.values())
     await paced(session, side.url, steady, options.rate, sent)
+    side.last_paced = {"steady": steady, "sent": sent}
     arrived = await side.arrivals(steady, 120)
     under_pace = [arrived[number] - sent[number] for number in steady]
     result = {"rate": burst["rate"], "refused": burst["refused"],
@@ -142,7 +144,7 @@ async def one_round(side, session, flooded: range, steady: range, options) -> di
 
 
 async def run(options, threadline_url: str, socket_url: str, cookie: str,
-              baseline_url: str, channel_name: str) -> dict[str, list[dict]]:
+              baseline_url: str, channel_name: str) -> tuple[dict[str, list[dict]], dict]:
     import aiohttp
     import psycopg
     import redis.asyncio
@@ -187,7 +189,8 @@ async def run(options, threadline_url: str, socket_url: str, cookie: str,
     await pubsub.aclose()
     await subscriber.aclose()
     await database.close()
-    return results
+    # Where the last paced round's time went on Threadline's side (telegram_webhooks.paced_stages).
+    return results, {**threadline.last_paced, "arrived": watcher.arrived}
 
 
 def setup_threadline():
@@ -318,7 +321,7 @@ def main() -> int:
     print(f"database, worker and both servers ready in {time.monotonic() - began:.0f} s",
           flush=True)
     try:
-        results = asyncio.run(run(
+        results, last_paced = asyncio.run(run(
             options, f"http://127.0.0.1:{threadline_port}/hooks/telegram/{channel.pk}/",
             f"ws://127.0.0.1:{threadline_port}/ws/inbox/", cookie,
             f"http://127.0.0.1:{baseline_port}/", channel_name))
@@ -327,7 +330,8 @@ def main() -> int:
         stop(*processes)
 
     exact, stored = check_exactly_once(channel, results, options)
-    text = section(options, machine, options.command, results, stored)
+    text = section(options, machine, options.command, results,
+                   steps=paced_stages(channel, last_paced), stored=stored)
     print("\n" + text, flush=True)
     if options.section:
         with open(options.section, "w") as file:

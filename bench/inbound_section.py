@@ -46,7 +46,8 @@ def table(options, baseline: dict, threadline: dict) -> list[str]:
     return lines + [f"| {' | '.join(row)} |" for row in rows]
 
 
-def reading(options, results, baseline: dict, threadline: dict, exact: str) -> list[str]:
+def reading(options, results, baseline: dict, threadline: dict, steps: dict[str, float],
+            stored: str) -> list[str]:
     per_round = []
     for side in ("baseline", "threadline"):
         rates = ", ".join(f"{r['rate']:,.0f}" for r in results[side])
@@ -70,11 +71,16 @@ def reading(options, results, baseline: dict, threadline: dict, exact: str) -> l
         "Event, and rings the agent's socket through the channel layer and Daphne; the "
         "baseline's agent is a Redis subscriber. The load generator, both servers, the worker, "
         "PostgreSQL and Redis share the same cores.",
-        f"- {exact}",
+        "- Threadline, the last paced round, median per step: " + ", ".join(
+            f"{step} {milliseconds(seconds)} ms" for step, seconds in steps.items()) + ".",
+        f"- {stored}",
     ]
 
 
-def section(options, machine: str, command: str, results, exact: str) -> str:
+def section(options, machine: str, command: str, results, *, steps: dict[str, float],
+            stored: str) -> str:
+    """``steps``: Threadline's paced steps (telegram_webhooks.paced_stages); ``stored``: the
+    line saying whether every POST was stored and delivered once."""
     baseline, threadline = medians(results["baseline"]), medians(results["threadline"])
     lines = [f"### {TITLE}", "",
              f"Machine: {machine}.", "",
@@ -86,5 +92,5 @@ def section(options, machine: str, command: str, results, exact: str) -> str:
              f"{options.worker_nice}; the baseline: Daphne, {POOL_SIZE} PostgreSQL connections.",
              "", f"Command: `{command}` (DATABASE_URL and REDIS_URL as set by `make bench`)", "",
              *table(options, baseline, threadline), "",
-             *reading(options, results, baseline, threadline, exact)]
+             *reading(options, results, baseline, threadline, steps, stored)]
     return "\n".join(lines) + "\n"

@@ -1,5 +1,5 @@
-"""What a benchmark ran on, in one line (cores, memory, Python, PostgreSQL with its fsync
-setting, Redis), so that figures from different machines are never read as alike."""
+"""What a benchmark ran on, in one line (cores, memory, Python, load, PostgreSQL with its
+fsync setting, Redis), so that figures from different machines are never read as alike."""
 
 import os
 import platform
@@ -30,12 +30,14 @@ def _redis(redis_url: str) -> str:
 
 
 def describe_machine(database_url: str | None = None, redis_url: str | None = None) -> str:
-    """"2 cores, 23 GiB RAM, Linux 6.1, Python 3.11.2, PostgreSQL 15.20 (fsync on), Redis
-    7.0.15"; a server that cannot be reached is named as such rather than failing."""
+    """"2 cores, 24 GiB RAM, Linux 6.1, Python 3.11.7, load average 0.4, PostgreSQL 15.20
+    (fsync on), Redis 7.0.15"; a server that cannot be reached is said so, not raised."""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
     parts = [f"{os.cpu_count()} cores", f"{memory:.0f} GiB RAM",
              f"{platform.system()} {platform.release().split('-')[0]}",
-             f"Python {platform.python_version()}"]
+             f"Python {platform.python_version()}",
+             # How busy the shared machine was as the benchmark began.
+             f"load average {os.getloadavg()[0]:.1f}"]
     database_url = database_url or os.environ.get("DATABASE_URL")
     redis_url = redis_url or os.environ.get("REDIS_URL")
     for name, url, describe in (("PostgreSQL", database_url, _postgresql),
