@@ -181,6 +181,7 @@ def run_benchmarks(names: list[str], *, registry: dict[str, str], docs: Path, ma
     0 when every one succeeded."""
     started_at = datetime.now(UTC)
     started = time.monotonic()
+    print(f"Machine: {machine}", flush=True)
     outcomes = [run_one(name, registry[name], quick=quick, timeout=timeout) for name in names]
     total = time.monotonic() - started
     ran = f"{started_at:%Y-%m-%d %H:%M} UTC at {commit_label()}"
