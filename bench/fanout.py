@@ -114,6 +114,12 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat, clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> str:
     memory_kb = next(int(line.split()[1]) for line in
                      Path("/proc/meminfo").read_text().splitlines()
@@ -224,17 +230,20 @@ def mark_online(user_ids: list[int]) -> None:
 
 
 async def one_message(session, url: str, agents: list[Agent], number: int,
-                      timeout: float) -> dict:
+                      timeout: float, pids: list[int]) -> dict:
     """Posts message ``number`` and times its arrival on every socket (seconds after the
-    POST was sent)."""
+    POST was sent), with the CPU time each Daphne and this client spent meanwhile."""
+    cpu_before = [cpu_seconds(pid) for pid in pids] + [time.process_time()]
     sent = await post(session, url, number)
     missing = await wait_for(agents, number, timeout)
+    cpu_after = [cpu_seconds(pid) for pid in pids] + [time.process_time()]
     latencies = [agent.arrived[number] - sent for agent in agents if number in agent.arrived]
     nan = float("nan")
     row = {"number": number, "missing": missing,
            "first": min(latencies, default=nan), "p50": percentile(latencies, 0.5),
            "p99": percentile(latencies, 0.99), "max": max(latencies, default=nan)}
     row["spread"] = row["max"] - row["first"]
+    row["cpu"] = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)]
     return row
 
 
@@ -279,7 +288,8 @@ async def run(options, ports, channel_id: int, agents_in, pids) -> dict:
         for number in range(options.messages):
             server = number % 2
             result["sent_wall"][number] = time.time()
-            row = await one_message(session, urls[server], agents, number, options.timeout)
+            row = await one_message(session, urls[server], agents, number, options.timeout,
+                                    pids)
             row["server"] = server
             result["per_message"].append(row)
             print(f"{number:>7} {server + 1:>6} " + " ".join(
@@ -338,6 +348,9 @@ def summary(options, result: dict, stored: float) -> list[tuple[str, str]]:
         ("POST → last socket, worst message",
          f"{max(row['max'] for row in rows) * 1000:.0f} ms"),
         ("first → last socket (median of messages)", f"{median_ms('spread')} ms"),
+        ("CPU time while a message fans out: Daphne 1 ; Daphne 2 ; client (median ms; 10 ms ticks)",
+         " ; ".join(f"{statistics.median(row['cpu'][index] for row in rows) * 1000:.0f}"
+                    for index in range(3))),
         ("deliveries: received / expected, missing, twice",
          f"{options.agents * len(rows) - missing:,} / {options.agents * len(rows):,}, "
          f"{missing}, {result['twice']}"),
@@ -353,15 +366,24 @@ def reading(options, result: dict, stored: float) -> list[str]:
     rows = result["per_message"]
     spread = statistics.median(row["spread"] for row in rows)
     last = statistics.median(row["max"] for row in rows)
+    servers_cpu = statistics.median(row["cpu"][0] + row["cpu"][1] for row in rows)
+    client_cpu = statistics.median(row["cpu"][2] for row in rows)
     return [
         f"- Of the {last * 1000:.0f} ms from the POST to the last socket (median), "
         f"{stored * 1000:.0f} ms are the inbound path (webhook stored, Celery task, message "
         f"and Event committed); the fan-out to {options.agents} sockets on two processes "
         f"(first to last socket) takes {spread * 1000:.0f} ms.",
+        f"- The fan-out is CPU work in the Daphne processes: {servers_cpu * 1000:.0f} ms of "
+        f"CPU for the two together per message, about "
+        f"{servers_cpu / options.agents * 1e6:.0f} µs per socket (the channel layer's "
+        "hand-out to each consumer, the consumer's JSON and the WebSocket frame, plus the "
+        "webhook's request on the Daphne that took it); on "
+        f"{os.cpu_count()} cores shared with everything else that is the spread's order.",
         f"- The {options.agents} client sockets are one asyncio process on the same "
         f"{os.cpu_count()} cores as both Daphne processes, the Celery worker, PostgreSQL and "
-        "Redis: an arrival time includes the client's own turn to read the frame, so the "
-        "spread is an upper bound of the servers' fan-out.",
+        f"Redis ({client_cpu * 1000:.0f} ms of CPU per message): an arrival time includes the "
+        "client's own turn to read the frame, so the spread is an upper bound of the servers' "
+        "fan-out.",
         presence_reading(options, result),
         "- Memory per connection is the growth of each Daphne's VmRSS from before the "
         "sockets connected (after a warm-up socket and message) to after, divided by its "
