@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "webhooks",
     "reports",
     "surveys",
+    "macros",
+    "routing",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inbox/", include("inbox.urls")),
+    path("inbox/macros/", include("macros.urls")),
     path("api/", include("api.urls")),
     path("reports/", include("reports.urls")),
     path("webchat/", include("channels_adapters.webchat.urls")),

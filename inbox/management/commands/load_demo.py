@@ -27,6 +27,7 @@ from customers.models import Customer
 from inbox.actions.agents import thread_mark_read
 from inbox.demo_stories import STORIES, Demo
 from inbox.models import AgentPresence, CannedResponse, Event, Message, Team, User
+from macros.demo import demo_macros
 from reports.demo import past_conversations
 from webhooks.demo import demo_endpoint
 
@@ -206,6 +207,7 @@ class Command(BaseCommand):
             create_token(name="Demo integration", scope=Scope.ADMIN, all_teams=True,
                          created_by=demo.users[DEMO_ADMIN], raw_key=DEMO_API_KEY)
             demo_endpoint(owner=demo.users[DEMO_ADMIN])
+            demo_macros(demo)
         created = {name: count - before[name] for name, count in _counts().items()}
         self.stdout.write(self.style.SUCCESS(
             "Demo loaded: {users} users, {teams} teams, {channels} channels, {customers} "
