@@ -1,0 +1,26 @@
+"""The event listener (THREADLINE_EVENT_LISTENERS) of business hours: a customer wrote to a
+team that sends an out-of-hours reply → a task decides and sends it.
+
+It runs after every commit: no query unless the events hold a customer's message, then one
+for the teams that reply when closed."""
+
+from inbox.events import MessageReceived
+from inbox.models import Event
+
+from .models import BusinessHours
+from .tasks import out_of_hours_reply_task
+
+
+def on_events(events: list[Event]) -> None:
+    written = [event for event in events
+               if event.type == MessageReceived.type and event.team_id is not None
+               and event.thread_id is not None
+               and not (event.payload["message"].get("metadata") or {}).get("automatic")]
+    if not written:
+        return
+    replying = set(BusinessHours.objects.filter(
+        team_id__in={event.team_id for event in written}, out_of_hours_reply=True)
+        .values_list("team_id", flat=True))
+    for event in written:
+        if event.team_id in replying:
+            out_of_hours_reply_task.delay(event.payload["message"]["id"])
