@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from .machine import describe_machine
 from .stack import (
     QUEUE,
     free_port,
@@ -118,14 +119,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (/proc/<pid>/stat, clock ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine() -> str:
-    memory_kb = next(int(line.split()[1]) for line in
-                     Path("/proc/meminfo").read_text().splitlines()
-                     if line.startswith("MemTotal:"))
-    return (f"{os.cpu_count()} cores, {memory_kb / 1024 / 1024:.1f} GiB RAM, "
-            f"Python {sys.version.split()[0]}")
 
 
 class Agent:
@@ -407,15 +400,18 @@ def presence_reading(options, result: dict) -> str:
 
 
 def section(options, result: dict, stored: float, table: list[tuple[str, str]]) -> str:
-    command = shlex.join(["python", "-m", "bench.fanout", *sys.argv[1:]])
+    arguments = sys.argv[1:]
+    if "--section" in arguments:  # where this section goes is no part of the measure
+        del arguments[arguments.index("--section"):arguments.index("--section") + 2]
+    command = shlex.join([".venv/bin/python", "-m", "bench.fanout", *arguments])
     lines = [
         f"### {TITLE}", "",
-        f"Machine: {machine()}; everything below runs on it.", "",
+        f"Machine: {options.machine}; the clients and every server below run on it.", "",
         f"Data: {options.agents} agents of one team ({options.agents // 2} sockets on each of "
         f"two Daphne processes, one Redis channel layer), one Telegram channel, one Celery "
         f"worker process; {options.messages} inbound messages {options.gap:g} s apart, "
         "alternately posted to each Daphne.", "",
-        f"Command: `{command}`", "",
+        f"Command (DATABASE_URL and REDIS_URL set; `make bench` sets them): `{command}`", "",
         "| measure | value |", "| --- | ---: |",
         *(f"| {measure} | {value} |" for measure, value in table), "",
         *reading(options, result, stored), "",
@@ -501,6 +497,7 @@ def main() -> int:
     if not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL"):
         sys.exit("Set DATABASE_URL (PostgreSQL) and REDIS_URL: this runs on the production "
                  "stack.")
+    options.machine = describe_machine()  # the load average as the run begins
     os.environ["DATABASE_URL"] = own_database_url(os.environ["DATABASE_URL"])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["CELERY_QUEUE"] = QUEUE
@@ -514,19 +511,18 @@ def main() -> int:
     recreate_database()
     connection.close()
     ports = [free_port(), free_port()]
-    # The Celery worker starts while the database is migrated and filled (it touches it only
-    # later); the servers one after the other, each within its start-up deadline.
-    pool = ThreadPoolExecutor(1)
-    starting = [pool.submit(start_workers, 1)]
+    # The worker and the servers start while the database is migrated and filled (they touch
+    # it only later).
+    pool = ThreadPoolExecutor(3)
+    starting = [pool.submit(start_workers, 1),
+                *(pool.submit(start_daphne, port) for port in ports)]
     try:
         try:
             channel, agents_in = fill_database(options.agents)
             print(f"database and {options.agents} agents ready at "
                   f"{time.perf_counter() - began:.1f} s", flush=True)
-            starting[0].result()
-            for port in ports:
-                starting.append(pool.submit(start_daphne, port))
-                starting[-1].result()
+            for future in starting:
+                future.result()
             print(f"Celery worker and two Daphne processes up at "
                   f"{time.perf_counter() - began:.1f} s", flush=True)
             result = asyncio.run(run(options, ports, channel.pk, agents_in,
