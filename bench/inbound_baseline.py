@@ -60,7 +60,7 @@ from .telegram_webhooks import (
 FIRST_UPDATE = 900_000_000  # telegram_webhooks.update's update_id of number 0
 FULL = {"updates": 3000, "paced": 500, "rounds": 3, "warm": CUSTOMERS}
 QUICK = {"updates": 300, "paced": 100, "rounds": 1, "warm": 100}
-BASELINE_WARM = 200
+BASELINE_WARM = 200  # opens the baseline's connections
 
 
 def own_database_url(url: str) -> str:
@@ -77,6 +77,7 @@ class ThreadlineSide:
 
     def __init__(self, url: str, watcher: Watcher):
         self.url, self.watcher = url, watcher
+        self.last_paced: dict = {}  # the last paced phase's update numbers and send times
 
     async def arrivals(self, numbers: range, timeout: float) -> dict[int, float]:
         await self.watcher.wait_for(numbers, timeout)
@@ -91,6 +92,7 @@ class BaselineSide:
 
     def __init__(self, url: str, database, pubsub):
         self.url, self.database, self.pubsub = url, database, pubsub
+        self.last_paced: dict = {}  # the last paced phase's update numbers and send times
         self.heard: dict[int, float] = {}
         self.arrived: dict[int, float] = {}  # update number → when its PUBLISH was heard
         self.expected = 0
@@ -173,7 +175,7 @@ async def run(options, threadline_url: str, socket_url: str, cookie: str,
                      asyncio.create_task(baseline.listen())]
         # Warm-up: connections opened, code imported, and every customer of the measured
         # updates known, so that each Threadline round does the same work.
-        for side, count in ((baseline, BASELINE_WARM), (threadline, options.warm)):
+        for side, count in ((baseline, options.baseline_warm), (threadline, options.warm)):
             warm = take(count)
             await flood(session, side.url, warm, 8, {})
             await side.arrivals(warm, options.drain_timeout)
@@ -248,10 +250,10 @@ def check_exactly_once(channel, results, options) -> tuple[bool, str]:
         rows = cursor.fetchone()[0]
     refused = sum(r["refused"] for side in results.values() for r in side)
     exact = (payloads == messages.count() == distinct == threadline_posts
-             and rows == per_side + BASELINE_WARM and refused == 0)
+             and rows == per_side + options.baseline_warm and refused == 0)
     text = (f"Stored: Threadline {payloads:,} payloads and {messages.count():,} messages "
             f"({distinct:,} distinct) for {threadline_posts:,} POSTs; baseline {rows:,} rows "
-            f"for {per_side + BASELINE_WARM:,} POSTs; {refused} refused — "
+            f"for {per_side + options.baseline_warm:,} POSTs; {refused} refused — "
             + ("every POST stored and delivered exactly once." if exact
                else "**NOT exactly once**."))
     return exact, text
@@ -274,6 +276,7 @@ def parse_options():
     for key, value in (QUICK if options.quick else FULL).items():
         if getattr(options, key) is None:
             setattr(options, key, value)
+    options.baseline_warm = BASELINE_WARM
     # The command as written in the section: the runner's temporary file left out.
     shown = [arg for arg in sys.argv[1:] if not arg.startswith("--section")
              and arg != options.section]

@@ -87,7 +87,8 @@ def section(options, machine: str, command: str, results, *, steps: dict[str, fl
              f"Data: {options.rounds} round{'s' * (options.rounds > 1)} per side, alternating "
              f"(baseline first); each a flood of {options.updates:,} Telegram updates over "
              f"{options.concurrency} connections, then {options.paced:,} paced at "
-             f"{options.rate:.0f}/s; 2,000 customers, known from a warm-up. Threadline: Daphne "
+             f"{options.rate:.0f}/s; 2,000 customers, after a warm-up of {options.warm:,} updates "
+             f"on Threadline and {options.baseline_warm} on the baseline. Threadline: Daphne "
              f"and one Celery worker of {options.workers} prefork processes at nice "
              f"{options.worker_nice}; the baseline: Daphne, {POOL_SIZE} PostgreSQL connections.",
              "", f"Command: `{command}` (DATABASE_URL and REDIS_URL as set by `make bench`)", "",
