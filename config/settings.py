@@ -161,6 +161,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis broker: a task taken by a worker that died before acknowledging it goes back to the
+# queue BROKER_VISIBILITY_TIMEOUT seconds after it was taken; the workers look for such tasks
+# every tenth of that (at most every 10 s). It must exceed the longest any task runs or waits
+# for its countdown (webhook retries: THREADLINE_WEBHOOK_RETRY_MAX_SECONDS), or that task is
+# given to a second worker as well.
+BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+}
 # Celery's Django fixup closes the database connection before and after every task unless
 # told to reuse it: a new PostgreSQL connection per task cost ~25 % of a worker's time.
 # Django still closes it past CONN_MAX_AGE or when it is unusable.
