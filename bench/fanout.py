@@ -157,15 +157,25 @@ async def connect(session, port: int, cookie: str, server: int) -> tuple[Agent, 
 
 async def connect_all(session, ports, cookies, wave: int) -> tuple[list[Agent], list[float]]:
     """Every cookie's socket, alternately on each server, ``wave`` handshakes at a time."""
-    agents, handshakes = [], []
+    agents, handshakes, refused = [], [], []
     for start in range(0, len(cookies), wave):
         batch = await asyncio.gather(*(
             connect(session, ports[index % 2], cookies[index], index % 2)
-            for index in range(start, min(start + wave, len(cookies)))))
-        for agent, seconds in batch:
+            for index in range(start, min(start + wave, len(cookies)))),
+            return_exceptions=True)
+        for outcome in batch:
+            if isinstance(outcome, Exception):
+                refused.append(outcome)
+                continue
+            agent, seconds = outcome
             agent.listener = asyncio.create_task(agent.listen())
             agents.append(agent)
             handshakes.append(seconds)
+    if refused:
+        # Daphne closes a socket its application has not accepted within
+        # --websocket_connect_timeout (5 s): too many handshakes at once wait longer.
+        raise SystemExit(f"{len(refused)} of {len(cookies)} handshakes failed, e.g. "
+                         f"{refused[0]!r}: connect in smaller waves (--wave)")
     return agents, handshakes
 
 
