@@ -4,7 +4,9 @@ the package's own (restarted by a test; the suite's shared Redis is never touche
 Production stack only: the processes share what only PostgreSQL and Redis can share.
 """
 
+import contextlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -68,13 +70,10 @@ class Stack:
     def live_workers(self) -> list[CeleryWorker]:
         return [worker for worker in self.workers if worker.running]
 
-    def ensure_running(self) -> list[str]:
-        """Start what is not running, as a supervisor would (systemd's ``Restart=``); the
-        names of the processes that had exited."""
+    def ensure_running(self) -> None:
+        """Start whatever is not running (a test killed it, or it exited)."""
         if not self.redis.answers():
             self.redis.start()
-        exited = [process.name for process in [*self.servers, *self.workers]
-                  if process.process is not None and not process.running]
         self.workers = self.live_workers
         starting = [server for server in self.servers if not server.running]
         for server in starting:
@@ -83,7 +82,31 @@ class Stack:
                      for _ in range(WORKERS - len(self.live_workers))]
         for process in starting:
             process.wait_ready()
-        return exited
+
+    @contextlib.contextmanager
+    def workers_supervised(self):
+        """While the block runs, a worker that exits is replaced, as systemd's
+        ``Restart=always`` would; yields the names of those that exited (filled in as it
+        happens)."""
+        exited: list[str] = []
+        done = threading.Event()
+
+        def supervise():
+            while not done.wait(0.5):
+                for worker in self.workers:
+                    if not worker.running:
+                        exited.append(worker.name)
+                        self.workers.remove(worker)
+                        self.new_worker()
+                        break
+
+        supervisor = threading.Thread(target=supervise, name="worker-supervisor")
+        supervisor.start()
+        try:
+            yield exited
+        finally:
+            done.set()
+            supervisor.join(timeout=90)
 
     def stop(self) -> None:
         processes = [*self.servers, *self.workers]
