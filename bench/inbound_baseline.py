@@ -314,7 +314,7 @@ def main() -> int:
     os.environ["CELERY_QUEUE"] = QUEUE
     channel_name = f"raw-inbound-{QUEUE}"
     os.environ["RAW_BASELINE_CHANNEL"] = channel_name
-    machine = describe_machine()
+    machine, load = describe_machine(), os.getloadavg()[0]
     began = time.monotonic()
     import django
 
@@ -334,7 +334,7 @@ def main() -> int:
 
     exact, stored = check_exactly_once(channel, results, options)
     text = section(options, machine, options.command, results,
-                   steps=paced_stages(channel, last_paced), stored=stored)
+                   steps=paced_stages(channel, last_paced), stored=stored, load=load)
     print("\n" + text, flush=True)
     if options.section:
         with open(options.section, "w") as file:

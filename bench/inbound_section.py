@@ -1,6 +1,7 @@
 """The Markdown section of bench/inbound_baseline.py: medians of the rounds side by side,
 Threadline as a fraction of the raw baseline, and a few lines of reading."""
 
+import os
 import statistics
 
 from .raw_baseline import POOL_SIZE
@@ -46,6 +47,19 @@ def table(options, baseline: dict, threadline: dict) -> list[str]:
     return lines + [f"| {' | '.join(row)} |" for row in rows]
 
 
+def crowded(options, load: float) -> list[str]:
+    """A warning when other work shared the cores: then the run measures the crowd."""
+    cores = os.cpu_count() or 1
+    if load <= cores:
+        return []
+    return [f"- **A crowded machine**: the load average was {load:.1f} on {cores} cores as this "
+            "run began. Every process got a slice of a core, so these figures say more about "
+            "the contention than about either app. Threadline's worker, at nice "
+            f"{options.worker_nice}, gives way to every other process: that shows in its "
+            "stored → message step. Compare within the run; take figures for the record on a "
+            "quiet machine."]
+
+
 def reading(options, results, baseline: dict, threadline: dict, steps: dict[str, float],
             stored: str) -> list[str]:
     per_round = []
@@ -78,9 +92,10 @@ def reading(options, results, baseline: dict, threadline: dict, steps: dict[str,
 
 
 def section(options, machine: str, command: str, results, *, steps: dict[str, float],
-            stored: str) -> str:
+            stored: str, load: float) -> str:
     """``steps``: Threadline's paced steps (telegram_webhooks.paced_stages); ``stored``: the
-    line saying whether every POST was stored and delivered once."""
+    line saying whether every POST was stored and delivered once; ``load``: the load average
+    as the run began."""
     baseline, threadline = medians(results["baseline"]), medians(results["threadline"])
     lines = [f"### {TITLE}", "",
              f"Machine: {machine}.", "",
@@ -93,5 +108,6 @@ def section(options, machine: str, command: str, results, *, steps: dict[str, fl
              f"{options.worker_nice}; the baseline: Daphne, {POOL_SIZE} PostgreSQL connections.",
              "", f"Command: `{command}` (DATABASE_URL and REDIS_URL as set by `make bench`)", "",
              *table(options, baseline, threadline), "",
-             *reading(options, results, baseline, threadline, steps, stored)]
+             *reading(options, results, baseline, threadline, steps, stored),
+             *crowded(options, load)]
     return "\n".join(lines) + "\n"
