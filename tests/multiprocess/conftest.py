@@ -106,7 +106,7 @@ class Stack:
             yield exited
         finally:
             done.set()
-            supervisor.join(timeout=90)
+            supervisor.join(timeout=200)
 
     def stop(self) -> None:
         processes = [*self.servers, *self.workers]
@@ -115,7 +115,7 @@ class Stack:
         for process in processes:
             process.stop()
 
-    def wait_until_idle(self, timeout: float = 60) -> None:
+    def wait_until_idle(self, timeout: float = 120) -> None:
         """Nothing queued or taken on the broker, and no process of the stack inside a
         transaction: the test's tables can be emptied without a lock in the way."""
         import redis

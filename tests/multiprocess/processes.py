@@ -60,7 +60,7 @@ class RedisServer:
                 [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
                  "--appendonly", "no", "--dir", str(self.log.parent)],
                 stdout=log, stderr=subprocess.STDOUT)
-        _wait(self.answers, process=self.process, timeout=20, what="redis-server", log=self.log)
+        _wait(self.answers, process=self.process, timeout=60, what="redis-server", log=self.log)
 
     def answers(self) -> bool:
         try:
@@ -99,7 +99,7 @@ class StackProcess:
     def ready(self) -> bool:
         raise NotImplementedError
 
-    def start(self, *, timeout: float = 60) -> None:
+    def start(self, *, timeout: float = 180) -> None:
         self.launch()
         self.wait_ready(timeout=timeout)
 
@@ -109,7 +109,7 @@ class StackProcess:
             self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env,
                                             stdout=log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, *, timeout: float = 60) -> None:
+    def wait_ready(self, *, timeout: float = 180) -> None:
         _wait(self.ready, process=self.process, timeout=timeout,
               what=f"{self.what} {self.name}", log=self.log)
 

@@ -45,7 +45,7 @@ class Deliveries:
 
 async def deliver(session: aiohttp.ClientSession, url: str, secret: str, number: int,
                   deliveries: Deliveries, *, retry_every: float = 0.25,
-                  give_up_after: float = 90) -> None:
+                  give_up_after: float = 180) -> None:
     """Post update ``number`` until the webhook answers 200 (a 5xx or a refused connection
     is sent again later, as Telegram does)."""
     body = text_update(number)
@@ -74,7 +74,7 @@ async def deliver_all(urls: list[str], secret: str, numbers, *, concurrency: int
     """Post the updates ``numbers`` round-robin to the servers ``urls``, ``concurrency`` at
     a time, starting one every ``pace`` seconds at most."""
     limit = asyncio.Semaphore(concurrency)
-    timeout = aiohttp.ClientTimeout(total=30)
+    timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout) as session:
 
         async def one(index: int, number: int) -> None:

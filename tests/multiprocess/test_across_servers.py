@@ -19,7 +19,7 @@ async def test_webhook_on_one_server_reaches_agent_on_the_other(
                           concurrency=1, deliveries=Deliveries())
 
         await socket.wait_for(lambda: external_id(0) in socket.received_external_ids(),
-                              timeout=60, what="the message's event reached server 2's socket")
+                              timeout=120, what="the message's event reached server 2's socket")
     finally:
         await socket.close()
     (event,) = [event for event in socket.events.values() if event["type"] == "message.received"]

@@ -30,23 +30,23 @@ async def test_redis_restarted_mid_burst_loses_nothing_and_socket_catches_up(
             webhooks, telegram_channel.secrets["webhook_secret"], range(UPDATES),
             concurrency=4, deliveries=deliveries, pace=0.02))
         await sync_to_async(wait_until, thread_sensitive=False)(
-            lambda: stored_count(telegram_channel) >= UPDATES // 3, timeout=60,
+            lambda: stored_count(telegram_channel) >= UPDATES // 3, timeout=120,
             what=f"a third of the {UPDATES} updates stored")
         await asyncio.to_thread(stack.redis.stop)
         await asyncio.sleep(1.0)
         await asyncio.to_thread(stack.redis.start)
         # The server ends a socket whose channel layer is gone: the page knows to reconnect.
-        assert await socket.wait_closed(timeout=30), "the socket stayed open, deaf"
+        assert await socket.wait_closed(timeout=60), "the socket stayed open, deaf"
         again = await AgentSocket(agent_server.url, agent_cookie).connect(
             after=socket.last_event_id)
         try:
-            await again.wait_for(lambda: again.caught_up is not None, timeout=60,
+            await again.wait_for(lambda: again.caught_up is not None, timeout=120,
                                  what="the catch-up after reconnecting")
             await burst
             await again.wait_for(
                 lambda: (socket.received_external_ids() | again.received_external_ids())
                 >= expected,
-                timeout=120, what=f"the {UPDATES} messages' events heard live or caught up")
+                timeout=180, what=f"the {UPDATES} messages' events heard live or caught up")
         finally:
             await again.close()
             await socket.close()
@@ -57,7 +57,7 @@ async def test_redis_restarted_mid_burst_loses_nothing_and_socket_catches_up(
         # What was stored while Redis was away (answered 5xx, stored again by the retry) is
         # processed too, not left for the sweep.
         statuses = await sync_to_async(wait_until, thread_sensitive=False)(
-            lambda: statuses_once_processed(telegram_channel), timeout=60,
+            lambda: statuses_once_processed(telegram_channel), timeout=120,
             what="every stored payload processed")
     assert set(statuses) == {"processed"}
     print(f"\nwebhook answers {dict(deliveries.answers)}, {len(deliveries.retried)} updates "

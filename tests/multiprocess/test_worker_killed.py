@@ -36,7 +36,7 @@ def _worker_in_a_transaction(stack, channel, *, after_stored: int, timeout: floa
                 row = cursor.fetchone()
             if row:
                 return by_name[row[0]]
-        time.sleep(0.01)
+        time.sleep(0.05)
     raise AssertionError(f"no worker was seen inside a transaction within {timeout}s "
                          f"({stored_count(channel)} payloads stored)")
 
@@ -70,7 +70,7 @@ async def test_worker_killed_mid_burst_loses_and_duplicates_nothing(stack, teleg
     await burst
 
     statuses = await sync_to_async(wait_until, thread_sensitive=False)(
-        lambda: statuses_once_processed(telegram_channel), timeout=120,
+        lambda: statuses_once_processed(telegram_channel), timeout=180,
         what=f"all {DELIVERIES} payloads processed")
     assert statuses == {"processed": DELIVERIES}
     messages = await sync_to_async(messages_by_provider_id)(telegram_channel)
@@ -85,7 +85,7 @@ async def test_worker_killed_mid_burst_loses_and_duplicates_nothing(stack, teleg
     # by another worker once the visibility timeout has passed.
     others = [worker for worker in stack.workers if worker is not victim]
     taken_again = await sync_to_async(wait_until, thread_sensitive=False)(
-        lambda: _taken_again(victim, others), timeout=VISIBILITY_TIMEOUT_SECONDS + 60,
+        lambda: _taken_again(victim, others), timeout=VISIBILITY_TIMEOUT_SECONDS + 120,
         what=f"the tasks {victim.name} had not finished taken by another worker")
     waits = sorted((at - killed_at).total_seconds() for at in taken_again.values())
     print(f"\n{victim.name} killed with {stored_at_kill} of {DELIVERIES} payloads stored; "
