@@ -460,7 +460,7 @@ def forget_channel_layer_keys() -> None:
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
     keys = [key for pattern in (f"{QUEUE}:*", f"{QUEUE}specific*", QUEUE)
             for key in client.scan_iter(match=pattern, count=1000)]
-    keys.append(f"_kombu.binding.{QUEUE}")
+    keys += [f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}"]
     for start in range(0, len(keys), 500):
         client.delete(*keys[start:start + 500])
     client.close()
