@@ -10,8 +10,9 @@ mailbox and a fresh database, and one side takes every mail from it:
   the first run): ``get_email`` from an IMAP Queue, on PostgreSQL too
   (bench/helpdesk_project/).
 
-The two alternate, three runs each; messages per second count from the first IMAP command to
-the last mail stored, and peak memory is the ingesting process's peak RSS (from wait4).
+The two alternate, three runs each (fewer when another would end after --budget seconds);
+messages per second count from the first IMAP command to the last mail stored, and peak
+memory is the ingesting process's peak RSS (from wait4).
 
     .venv/bin/python -m bench.helpdesk_ingest [--quick] [--section PATH]
 
@@ -192,10 +193,9 @@ def run_helpdesk(count: int, mailbox: Path, python: Path) -> dict:
     script = str(HELPDESK_PROJECT / "mailbox_queue.py")
     dovecot = dovecot_with_copy_of(mailbox)
     try:
-        run_measured([str(python), script, "create", "--port", str(dovecot.port),
-                      "--user", MAILBOX_USER, "--password", PASSWORD], environment)
-        timed, peak_mb = run_measured([str(python), script, "ingest"], environment)
-        counted, _ = run_measured([str(python), script, "count"], environment)
+        run, peak_mb = run_measured([str(python), script, "--port", str(dovecot.port),
+                                     "--user", MAILBOX_USER, "--password", PASSWORD],
+                                    environment)
         with IMAPClient("127.0.0.1", port=dovecot.port, ssl=False) as client:
             client.login(MAILBOX_USER, PASSWORD)
             left = client.select_folder("INBOX", readonly=True)[b"EXISTS"]
@@ -204,11 +204,11 @@ def run_helpdesk(count: int, mailbox: Path, python: Path) -> dict:
         shutil.rmtree(dovecot.root, ignore_errors=True)
         shutil.rmtree(media, ignore_errors=True)
     # Every mail is one FollowUp (a new ticket's first one, or one added to a ticket).
-    complete = counted["followups"] == count and left == 0
-    return {"seconds": timed["seconds"], "rate": count / timed["seconds"], "peak_mb": peak_mb,
-            "complete": complete, "before_mb": timed["rss_before_mb"],
-            "cpu_seconds": timed["cpu_seconds"],
-            "ingested": f"{counted['tickets']} tickets, {counted['followups']} follow-ups, "
+    complete = run["followups"] == count and left == 0
+    return {"seconds": run["seconds"], "rate": count / run["seconds"], "peak_mb": peak_mb,
+            "complete": complete, "before_mb": run["rss_before_mb"],
+            "cpu_seconds": run["cpu_seconds"],
+            "ingested": f"{run['tickets']} tickets, {run['followups']} follow-ups, "
                         f"{left} left in the mailbox"}
 
 
@@ -317,6 +317,9 @@ def main() -> int:
     parser.add_argument("--messages", type=int, help="mails (default 1000, --quick 100)")
     parser.add_argument("--runs", type=int, help="runs of each side (default 3, --quick 1)")
     parser.add_argument("--section", type=Path, help="write a Markdown section to this file")
+    parser.add_argument("--budget", type=float, default=540,
+                        help="seconds in all: no further run is begun that would end after "
+                             "it (the runner stops a benchmark at 600 s)")
     parser.add_argument("--threadline-run", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     count = options.messages or (100 if options.quick else 1000)
@@ -338,9 +341,14 @@ def main() -> int:
     size = f"{count} mixed mails, {sum(map(len, mails)) / 1024:.0f} KB"
     print(f"{size}; {helpdesk_name}; prepared in {time.perf_counter() - started:.0f} s "
           f"(delivery into Dovecot {delivered_s:.1f} s, not timed)", flush=True)
-    threadline, helpdesk = [], []
+    threadline, helpdesk, round_s = [], [], 0.0
     try:
         for number in range(runs):
+            if number and time.perf_counter() - started + round_s > options.budget:
+                print(f"stopping after {number} run(s) of each: another would end after "
+                      f"the {options.budget:.0f} s budget", flush=True)
+                break
+            round_started = time.perf_counter()
             # Alternate which side goes first, so neither always runs on a warmer machine.
             order = ("threadline", "helpdesk") if number % 2 == 0 else ("helpdesk", "threadline")
             for side in order:
@@ -354,6 +362,7 @@ def main() -> int:
                       f"(CPU {run['cpu_seconds']:5.1f} s) "
                       f"{run['rate']:6.0f} messages/s  peak RSS {run['peak_mb']:4.0f} MB  "
                       f"{run['ingested']}", flush=True)
+            round_s = time.perf_counter() - round_started
     finally:
         shutil.rmtree(mailbox, ignore_errors=True)
     table = summary_table(threadline, helpdesk, helpdesk_name)
@@ -361,7 +370,9 @@ def main() -> int:
     print(table)
     print(f"\n{time.perf_counter() - started:.0f} s in all")
     if options.section:
-        write_section(options, table, reading(threadline, helpdesk), size, helpdesk_name, runs)
+        done = f"{len(threadline)} run{'s' if len(threadline) > 1 else ''} of each side" + (
+            f" (of {runs}: the time budget)" if len(threadline) < runs else "")
+        write_section(options, table, reading(threadline, helpdesk), size, helpdesk_name, done)
     if not all(run["complete"] for run in threadline + helpdesk):
         print("NOT every mail was ingested by both", file=sys.stderr)
         return 1
@@ -369,7 +380,7 @@ def main() -> int:
 
 
 def write_section(options, table: str, lines: str, size: str, helpdesk_name: str,
-                  runs: int) -> None:
+                  done: str) -> None:
     from .machine import describe_machine
 
     shown = [argument for argument in sys.argv[1:]
@@ -381,8 +392,7 @@ def write_section(options, table: str, lines: str, size: str, helpdesk_name: str
         f"- Machine: {describe_machine()}",
         f"- Data: {size} (plain, HTML, quoted replies, PDF attachments, ISO-8859-1, "
         f"auto-replies; 300 senders) in one Dovecot mailbox, a fresh copy and a fresh "
-        f"PostgreSQL database per run; {runs} run{'s' if runs > 1 else ''} of each side, "
-        f"alternating; "
+        f"PostgreSQL database per run; {done}, alternating; "
         f"{helpdesk_name} in its own virtualenv",
         f"- Command: `{command}`",
         "",

@@ -1,11 +1,13 @@
-"""django-helpdesk's side of the benchmark, run with .bench/helpdesk-venv/bin/python:
+"""django-helpdesk's side of one run, with .bench/helpdesk-venv/bin/python and a fresh
+migrated database:
 
-    mailbox_queue.py create --port PORT   an IMAP Queue reading Dovecot's "support" INBOX
-    mailbox_queue.py ingest               get_email once, timed: {"seconds": ..., ...}
-    mailbox_queue.py count                prints {"tickets": ..., "followups": ..., ...}
+    mailbox_queue.py --port PORT [--user U --password P]
 
-``ingest`` times get_email inside one process after Django has started, as Threadline's
-side times its poller, so neither side's figure holds an interpreter's start-up.
+makes an IMAP Queue reading Dovecot's INBOX on 127.0.0.1:PORT, runs get_email once, timed,
+and prints one line of JSON: seconds and CPU seconds of get_email, the peak RSS before it,
+and the tickets, follow-ups and attachments it made. get_email is timed inside the process
+after Django has started, as Threadline's side times its poller, so neither side's figure
+holds an interpreter's start-up; one process does all, so a run starts Django once.
 """
 
 import argparse
@@ -20,16 +22,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk_project.settings")
 
 
-def create_queue(*, host: str, port: int, user: str, password: str) -> dict:
+def create_queue(*, port: int, user: str, password: str) -> None:
     from helpdesk.models import Queue
 
-    queue = Queue.objects.create(
+    Queue.objects.create(
         title="Support", slug="support", email_address="support@threadline.test",
-        allow_email_submission=True, email_box_type="imap", email_box_host=host,
+        allow_email_submission=True, email_box_type="imap", email_box_host="127.0.0.1",
         email_box_port=port, email_box_ssl=False, email_box_user=user,
         email_box_pass=password, email_box_imap_folder="INBOX", email_box_interval=0,
         logging_type="none")
-    return {"queue": queue.pk}
 
 
 def ingest() -> dict:
@@ -52,23 +53,15 @@ def count() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("action", choices=["create", "ingest", "count"])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=143)
+    parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--user", default="support")
     parser.add_argument("--password", default="secret")
     options = parser.parse_args()
     import django
 
     django.setup()
-    if options.action == "create":
-        result = create_queue(host=options.host, port=options.port, user=options.user,
-                              password=options.password)
-    elif options.action == "ingest":
-        result = ingest()
-    else:
-        result = count()
-    print(json.dumps(result))
+    create_queue(port=options.port, user=options.user, password=options.password)
+    print(json.dumps({**ingest(), **count()}))
 
 
 if __name__ == "__main__":
