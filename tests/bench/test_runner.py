@@ -3,13 +3,14 @@ benchmark runs here) and the generated part of a temporary copy of docs/benchmar
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bench.__main__ import BENCHMARKS, DOCS, END, ROOT, START, run_benchmarks, write_docs
 
 STUBS = {"passing": "tests.bench.stub_passing", "failing": "tests.bench.stub_failing",
-         "absent": "tests.bench.stub_that_does_not_exist"}
+         "absent": "tests.bench.stub_that_does_not_exist", "hanging": "tests.bench.stub_hanging"}
 
 
 @pytest.fixture
@@ -24,9 +25,9 @@ def docs(tmp_path):
     return copy
 
 
-def run(docs, names, quick=True):
+def run(docs, names, quick=True, timeout=60):
     return run_benchmarks(names, registry=STUBS, docs=docs, machine="stub machine",
-                          command="python -m bench stubs", quick=quick, timeout=60)
+                          command="python -m bench stubs", quick=quick, timeout=timeout)
 
 
 def test_list_names_every_benchmark_and_says_which_are_missing():
@@ -99,3 +100,25 @@ def test_a_file_without_headings_gets_the_block_at_its_end(tmp_path):
     text = docs.read_text()
     assert text.startswith("# Benchmarks\n\nIntro.\n\n" + START)
     assert text.endswith(END + "\n") and "<!-- bench: passing -->\n\n### Stub passing" in text
+
+
+def test_a_benchmark_over_its_time_is_stopped_with_the_servers_it_started(docs, tmp_path,
+                                                                           monkeypatch):
+    pid_file = tmp_path / "server.pid"
+    monkeypatch.setenv("STUB_PID_FILE", str(pid_file))
+
+    status = run(docs, ["hanging", "passing"], timeout=3)
+
+    assert status == 1
+    block = docs.read_text().split(START)[1].split(END)[0]
+    assert "**Timed out**" in block and "### Stub passing" in block
+    assert not running(int(pid_file.read_text()))
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting for its reaper."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
