@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE = {
     # Snoozed threads whose time has passed are open again (inbox/tasks.py).
     "wake-snoozed-threads": {"task": "inbox.tasks.wake_snoozed_threads_task",
                              "schedule": 60.0, "options": {"expires": 60}},
+    # Auto-assignment (routing/): agents who came online or went away, threads still waiting.
+    "route-waiting-threads": {
+        "task": "routing.tasks.routing_sweep_task",
+        "schedule": float(os.environ.get("THREADLINE_ROUTING_SWEEP_SECONDS", "30")),
+        "options": {"expires": float(os.environ.get("THREADLINE_ROUTING_SWEEP_SECONDS", "30"))}},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -211,7 +216,8 @@ THREADLINE_CATCH_UP_PAGE = int(os.environ.get("THREADLINE_CATCH_UP_PAGE", "1000"
 THREADLINE_EVENT_LISTENERS = env_list("THREADLINE_EVENT_LISTENERS",
                                       "channels_adapters.slack.mirror.on_events,"
                                       "webhooks.listener.on_events,"
-                                      "surveys.listener.on_events")
+                                      "surveys.listener.on_events,"
+                                      "routing.listener.on_events")
 # This server's public URL (https://inbox.example.com), for links posted elsewhere (Slack).
 THREADLINE_BASE_URL = os.environ.get("THREADLINE_BASE_URL", "").rstrip("/")
 # Largest e-mail accepted (IMAP poller, SMTP listener), in bytes.

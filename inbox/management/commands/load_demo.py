@@ -29,6 +29,7 @@ from inbox.demo_stories import STORIES, Demo
 from inbox.models import AgentPresence, CannedResponse, Event, Message, Team, User
 from macros.demo import demo_macros
 from reports.demo import past_conversations
+from routing.demo import demo_routing
 from webhooks.demo import demo_endpoint
 
 ADMIN_URL = "http://127.0.0.1:8000/"
@@ -208,6 +209,7 @@ class Command(BaseCommand):
                          created_by=demo.users[DEMO_ADMIN], raw_key=DEMO_API_KEY)
             demo_endpoint(owner=demo.users[DEMO_ADMIN])
             demo_macros(demo)
+            demo_routing(demo)
         created = {name: count - before[name] for name, count in _counts().items()}
         self.stdout.write(self.style.SUCCESS(
             "Demo loaded: {users} users, {teams} teams, {channels} channels, {customers} "
