@@ -4,6 +4,7 @@ and the passing signals of a shared inbox (presence, who is viewing or typing wh
 import time
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -34,6 +35,18 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     """Joins the groups of the user's teams *before* reading missed events (subscribe first,
     then read), so nothing falls between the two. An event may arrive twice (live and by
     catch-up, or in the replay window of ``replay_start``): the client skips ids it has."""
+
+    # Messages of the channel layer that are only relayed to the browser, touching no
+    # database: Django Channels' dispatch would first close old database connections on
+    # the one thread for database work, a hop per socket per event (a quarter of a Daphne's
+    # CPU when an event fans out to hundreds of sockets: bench/fanout.py).
+    RELAYED = frozenset({"inbox.event", "inbox.events", "inbox.signal"})
+
+    async def dispatch(self, message):
+        if message.get("type") in self.RELAYED:
+            await getattr(self, get_handler_name(message))(message)
+        else:
+            await super().dispatch(message)
 
     async def connect(self):
         self.user = self.scope.get("user")
