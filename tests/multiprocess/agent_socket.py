@@ -26,13 +26,26 @@ class AgentSocket:
     def open(self) -> bool:
         return self._reader is not None and not self._reader.done()
 
-    async def connect(self, *, after: int | None = None) -> "AgentSocket":
+    async def connect(self, *, after: int | None = None, attempts: int = 5) -> "AgentSocket":
+        """Open the socket; a refused handshake is tried again, as the page does. (Daphne
+        refuses one that its application has not accepted within 5 s: a cold server on a
+        crowded machine can take that long.)"""
         query = "" if after is None else f"?after={after}"
         url = self.server_url.replace("http://", "ws://") + f"/ws/inbox/{query}"
         self._session = aiohttp.ClientSession()
-        self._socket = await self._session.ws_connect(
-            url, headers={"Origin": self.server_url, "Cookie": f"sessionid={self.cookie}"},
-            max_msg_size=0, heartbeat=None)
+        for attempt in range(1, attempts + 1):
+            try:
+                self._socket = await self._session.ws_connect(
+                    url, headers={"Origin": self.server_url,
+                                  "Cookie": f"sessionid={self.cookie}"},
+                    max_msg_size=0, heartbeat=None)
+                break
+            except aiohttp.WSServerHandshakeError as error:
+                if attempt == attempts:
+                    await self._session.close()
+                    raise AssertionError(f"the socket was refused {attempts} times, last: "
+                                         f"{error.status}") from error
+                await asyncio.sleep(1.0)
         self.caught_up, self.close_code = None, None
         self._reader = asyncio.create_task(self._read())
         return self
