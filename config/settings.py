@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "webhooks",
     "reports",
     "surveys",
+    "hours",
+    "sla",
     "macros",
     "routing",
 ]
@@ -217,6 +219,8 @@ THREADLINE_EVENT_LISTENERS = env_list("THREADLINE_EVENT_LISTENERS",
                                       "channels_adapters.slack.mirror.on_events,"
                                       "webhooks.listener.on_events,"
                                       "surveys.listener.on_events,"
+                                      "hours.listener.on_events,"
+                                      "sla.listener.on_events,"
                                       "routing.listener.on_events")
 # This server's public URL (https://inbox.example.com), for links posted elsewhere (Slack).
 THREADLINE_BASE_URL = os.environ.get("THREADLINE_BASE_URL", "").rstrip("/")
@@ -255,6 +259,11 @@ THREADLINE_CSAT_POSTS_PER_MINUTE = int(os.environ.get("THREADLINE_CSAT_POSTS_PER
 # Minutes a customer may wait for a first reply before the reports count an SLA breach.
 THREADLINE_FIRST_RESPONSE_TARGET_MINUTES = int(
     os.environ.get("THREADLINE_FIRST_RESPONSE_TARGET_MINUTES", "60"))
+# Share (%) of an SLA target's allowed time after which its warning is announced.
+THREADLINE_SLA_WARNING_PERCENT = int(os.environ.get("THREADLINE_SLA_WARNING_PERCENT", "80"))
+# Celery beat announces the SLA warnings and breaches now due (sla/) every minute.
+CELERY_BEAT_SCHEDULE["announce-sla-due"] = {"task": "sla.tasks.announce_due_task",
+                                            "schedule": 60.0, "options": {"expires": 60}}
 # Seconds the reports keep a median / p90 for the same filters (0: always computed afresh).
 THREADLINE_REPORTS_CACHE_SECONDS = int(os.environ.get("THREADLINE_REPORTS_CACHE_SECONDS", "60"))
 # Celery beat computes the form's preset ranges that often, ahead of the supervisors

@@ -60,12 +60,14 @@ def _send(message: Message, hours: BusinessHours, calendar) -> OutOfHoursReply |
         with transaction.atomic():
             thread = lock_thread(message.thread_id)  # two runs at once: one waits, then sees
             episode = Episode.objects.filter(thread=thread, resolved_at=None).first()
-            if episode is None or OutOfHoursReply.objects.filter(episode=episode).exists():
+            if episode is None or OutOfHoursReply.objects.filter(
+                    thread=thread, episode_started_at=episode.started_at).exists():
                 return None
             reply = send_reply(thread=thread, channel=message.channel, author=None,
                                text=reply_text(hours, calendar, message.created_at),
                                metadata={"automatic": True, "out_of_hours": True})
-            return OutOfHoursReply.objects.create(episode=episode, thread=thread,
-                                                  message=reply, sent_at=reply.created_at)
+            return OutOfHoursReply.objects.create(
+                thread=thread, episode_started_at=episode.started_at, message=reply,
+                sent_at=reply.created_at)
     except IntegrityError:  # another run's reply committed first
         return None

@@ -28,7 +28,7 @@ class BusinessHoursAdmin(admin.ModelAdmin):
 class OutOfHoursReplyAdmin(admin.ModelAdmin):
     list_display = ["id", "thread", "sent_at", "message"]
     date_hierarchy = "sent_at"
-    readonly_fields = ["episode", "thread", "message", "sent_at"]
+    readonly_fields = ["thread", "episode_started_at", "message", "sent_at"]
 
     def has_add_permission(self, request):
         return False

@@ -92,16 +92,21 @@ class Holiday(models.Model):
 class OutOfHoursReply(models.Model):
     """The automatic reply sent in one conversation (episode): at most one each."""
 
-    episode = models.OneToOneField("reports.Episode", on_delete=models.CASCADE,
-                                   related_name="out_of_hours_reply")
+    # The episode is (thread, its start): the report tables may be rebuilt from the events
+    # with new ids but the same start.
     thread = models.ForeignKey("inbox.Thread", null=True, on_delete=models.SET_NULL,
                                related_name="+")
+    episode_started_at = models.DateTimeField()
     message = models.ForeignKey("inbox.Message", null=True, on_delete=models.SET_NULL,
                                 related_name="+")
     sent_at = models.DateTimeField()
 
     class Meta:
         verbose_name_plural = _("out-of-hours replies")
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "episode_started_at"],
+                                    name="outofhoursreply_one_per_episode"),
+        ]
 
     def __str__(self) -> str:
         return f"Out-of-hours reply on thread {self.thread_id} at {self.sent_at:%Y-%m-%d %H:%M}"

@@ -201,6 +201,40 @@ class SurveyAnswered(EventPayload):
     agent_id: int | None
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SlaDueTimesSet(EventPayload):
+    """A conversation's SLA due times: set when the customer's message started it, set anew
+    when a change of priority brought another policy."""
+
+    type: ClassVar[str] = "sla.due_times_set"
+    clock_id: int
+    policy_id: int
+    first_response_due_at: str
+    resolution_due_at: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SlaWarning(EventPayload):
+    """A target ("first_response" or "resolution") is close to its due time, not met yet."""
+
+    type: ClassVar[str] = "sla.warning"
+    clock_id: int
+    policy_id: int | None
+    target: str
+    due_at: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SlaBreached(EventPayload):
+    """A target passed its due time without being met."""
+
+    type: ClassVar[str] = "sla.breached"
+    clock_id: int
+    policy_id: int | None
+    target: str
+    due_at: str
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     cls.type: cls
     for cls in (
@@ -224,6 +258,9 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         MergeUndone,
         SurveySent,
         SurveyAnswered,
+        SlaDueTimesSet,
+        SlaWarning,
+        SlaBreached,
     )
 }
 

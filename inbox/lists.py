@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from channels_adapters.models import Channel
+from sla.selectors import due_annotations
 
 from .models import Message, Tag, Team, Thread, ThreadRead
 from .search import search_threads
@@ -135,6 +136,7 @@ def list_threads(user, filters: ListFilters) -> QuerySet[Thread]:
             preview=_last_message("text"),
             preview_direction=_last_message("direction"),
             preview_channel=_last_message("channel__kind"),
+            **due_annotations(),
         )
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .order_by("-last_activity_at", "-id")

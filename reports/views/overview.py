@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from inbox.models import Thread
+from sla import report_tables as sla_tables
+from sla.selectors import policies_exist
 
 from .. import metrics
 from ..access import supervisors_only
@@ -41,11 +43,17 @@ def overview(request: HttpRequest) -> HttpResponse:
     target = settings.THREADLINE_FIRST_RESPONSE_TARGET_MINUTES
     backlog = _backlog_tables(report, metrics.open_backlog(filters.team_ids, filters.channel_ids))
     waiting = _waiting(report, now)
-    breaches = _breaches(report, now)
+    # SLA policies (sla/), when some exist, replace the one first-response target.
+    with_policies = policies_exist()
+    breaches = (sla_tables.breaches_table(report, now) if with_policies
+                else _breaches(report, now))
+    achievement = sla_tables.achievement_tables(report, now) if with_policies else []
     return respond(request, page="overview", template="reports/overview.html", report=report,
-                   tables=[*backlog, waiting, breaches[0], _today(report, now)],
+                   tables=[*backlog, waiting, breaches[0], _today(report, now), *achievement],
                    context={"breach_count": breaches[1], "range_totals": _range_totals(report),
-                            "target_minutes": target, "sla_note": SLA_NOTE % target})
+                            "target_minutes": target, "with_policies": with_policies,
+                            "sla_note": sla_tables.BREACH_NOTE if with_policies
+                            else SLA_NOTE % target})
 
 
 def _backlog_tables(report, rows: list[dict]) -> list[Table]:

@@ -305,7 +305,7 @@
     if (threadId && threadId === state.threadId) {
       if (payload.message) showMessage(payload.message.id).catch(forget);
       else if (payload.message_id) showMessage(payload.message_id).catch(forget);
-      if (event.type.startsWith("thread.") || event.type.startsWith("customers.")) refreshHeader().catch(forget);
+      if (event.type.startsWith("thread.") || event.type.startsWith("customers.") || event.type.startsWith("sla.")) refreshHeader().catch(forget);
       if (event.type === "message.received") {
         markRead(threadId);
         reopenWindow(payload.message);

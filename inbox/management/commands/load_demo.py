@@ -24,12 +24,14 @@ from api.tokens import create_token
 from channels_adapters.inbound import store_payload
 from channels_adapters.models import Channel, ChannelKind
 from customers.models import Customer
+from hours.demo import demo_business_hours
 from inbox.actions.agents import thread_mark_read
 from inbox.demo_stories import STORIES, Demo
 from inbox.models import AgentPresence, CannedResponse, Event, Message, Team, User
 from macros.demo import demo_macros
 from reports.demo import past_conversations
 from routing.demo import demo_routing
+from sla.demo import demo_sla_policies
 from webhooks.demo import demo_endpoint
 
 ADMIN_URL = "http://127.0.0.1:8000/"
@@ -209,6 +211,8 @@ class Command(BaseCommand):
                          created_by=demo.users[DEMO_ADMIN], raw_key=DEMO_API_KEY)
             demo_endpoint(owner=demo.users[DEMO_ADMIN])
             demo_macros(demo)
+            demo_business_hours(demo)
+            demo_sla_policies(demo)
             demo_routing(demo)
         created = {name: count - before[name] for name, count in _counts().items()}
         self.stdout.write(self.style.SUCCESS(
