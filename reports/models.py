@@ -10,6 +10,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def _duration_indexes(short: str, seconds: str, at: str, agent: str) -> list[models.Index]:
+    """Per breakdown (none, channel, team, agent), an index of the durations in order with
+    their time beside them (PostgreSQL's INCLUDE): a percentile query reads them in order
+    from the index alone, and sorting what is already sorted costs a single pass — a third
+    of the time of reading the table and sorting (docs/benchmarks.md)."""
+    return [models.Index(fields=[*group, seconds], include=[at],
+                         condition=models.Q(**{f"{seconds}__isnull": False}),
+                         name=f"episode_{short}_{name}_idx")
+            for name, group in (("all", []), ("channel", ["channel"]), ("team", ["team"]),
+                                ("agent", [agent]))]
+
+
 class Episode(models.Model):
     """One conversation of a thread: from the customer's first inbound message while none was
     open (a new thread, or a resolved one re-opened) until the thread is resolved.
@@ -60,6 +72,9 @@ class Episode(models.Model):
             models.Index(fields=["resolved_at"], name="episode_resolved_idx"),
             models.Index(fields=["awaiting_since"], condition=models.Q(resolved_at=None),
                          name="episode_waiting_idx"),
+            *_duration_indexes("fr", "first_response_seconds", "first_response_at",
+                               "first_responder"),
+            *_duration_indexes("res", "resolution_seconds", "resolved_at", "agent"),
         ]
 
     def __str__(self) -> str:
