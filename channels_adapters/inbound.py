@@ -11,6 +11,8 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
 
 from config.process_cache import process_cache
 from inbox.actions import message_update_delivery, receive_messages
@@ -70,9 +72,15 @@ def request_drain(channel_ids: set[int]) -> None:
     payloads waiting by then in batches, instead of a task per payload."""
     from .tasks import drain_channel
 
-    for channel_id in sorted(channel_ids):
-        if process_cache().add(_drain_key(channel_id), 1, timeout=DRAIN_REQUEST_SECONDS):
-            drain_channel.delay(channel_id)
+    try:
+        for channel_id in sorted(channel_ids):
+            if process_cache().add(_drain_key(channel_id), 1, timeout=DRAIN_REQUEST_SECONDS):
+                drain_channel.delay(channel_id)
+    except (RedisError, KombuOperationalError, OSError):
+        # Redis down: the payloads are stored (this runs after commit) and the provider must
+        # get its 2xx, or it sends them again; the beat's sweep finds them pending.
+        logger.warning("no drain asked for channels %s: the sweep will take their payloads",
+                       sorted(channel_ids), exc_info=True)
 
 
 def drain(channel_id: int) -> int:

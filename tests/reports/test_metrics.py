@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db.models import Sum
+from django.utils import timezone
 
 from customers.profile_actions import identity_add
 from inbox.actions import (
@@ -258,3 +259,16 @@ def test_a_deleted_customer_stays_in_the_figures(history):
 
     customer_delete(customer=history.threads["dan"].customer)
     assert resolution_times(the_day()) == [Durations(0, 4, 60 * MIN, 90 * MIN)]
+
+
+def test_a_snoozed_customer_is_not_waiting_until_they_write_again(make_channel, agent):
+    channel = make_channel("telegram")
+    thread = Thread.objects.get(pk=receive_message(
+        channel=channel, address="777", text="hi").message.thread_id)
+    assert [e.thread_id for e in waiting_customers()] == [thread.pk]
+
+    snooze_thread(thread=thread, until=timezone.now() + timedelta(hours=2), by=agent)
+    assert list(waiting_customers()) == []
+
+    receive_message(channel=channel, address="777", text="still there?")  # wakes it
+    assert [e.thread_id for e in waiting_customers()] == [thread.pk]
