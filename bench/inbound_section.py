@@ -54,10 +54,11 @@ def crowded(options, load: float) -> list[str]:
         return []
     return [f"- **A crowded machine**: the load average was {load:.1f} on {cores} cores as this "
             "run began. Every process got a slice of a core, so these figures say more about "
-            "the contention than about either app. Threadline's worker, at nice "
-            f"{options.worker_nice}, gives way to every other process: that shows in its "
-            "stored → message step. Compare within the run; take figures for the record on a "
-            "quiet machine."]
+            "the contention than about either app"
+            + (f"; Threadline's worker, at nice {options.worker_nice}, gives way to every other "
+               "process, which shows in its stored → message step" if options.worker_nice > 0
+               else "") + ". Compare within the run; take figures for the record on a quiet "
+            "machine."]
 
 
 def reading(options, results, baseline: dict, threadline: dict, steps: dict[str, float],
