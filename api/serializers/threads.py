@@ -135,6 +135,11 @@ class StatusSerializer(StrictSerializer):
         help_text="open, pending or resolved; to snooze, use the snooze action.")
 
 
+class ApplyMacroSerializer(StrictSerializer):
+    macro = serializers.IntegerField(
+        min_value=1, help_text="A macro of the token's teams, or a global one.")
+
+
 class SnoozeSerializer(StrictSerializer):
     until = serializers.DateTimeField(help_text="When the thread wakes up (in the future).")
 

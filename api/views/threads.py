@@ -23,10 +23,13 @@ from inbox.api_selectors import (
     visible_thread,
 )
 from inbox.models import Thread
+from macros.actions import apply_macro
+from macros.selectors import macros_for
 
 from ..base import ApiViewSet, parse_id
 from ..pagination import StrictCursorPagination
 from ..serializers.threads import (
+    ApplyMacroSerializer,
     AssignSerializer,
     SnoozeSerializer,
     StatusSerializer,
@@ -147,6 +150,18 @@ class ThreadViewSet(ApiViewSet):
         body = self._parse(TagsSerializer)
         return self._answer(tag_thread(thread=thread, add=body["add"], remove=body["remove"],
                                        by=request.user))
+
+    @_action_schema("Apply a macro", ApplyMacroSerializer, {"macro": 2})
+    @action(detail=True, methods=["post"], url_path="apply-macro")
+    def apply_macro(self, request, pk=None):
+        """Every step of the macro through its action, all or nothing (docs/macros.md)."""
+        thread = thread_or_404(request.user, pk)
+        body = self._parse(ApplyMacroSerializer)
+        macro = macros_for(request.user).filter(pk=body["macro"]).first()
+        if macro is None:
+            raise serializers.ValidationError({"macro": ["Unknown macro."]},
+                                              code="unknown_macro")
+        return self._answer(apply_macro(macro=macro, thread=thread, by=request.user))
 
     def _parse(self, serializer_class) -> dict:
         body = serializer_class(data=self.request.data)
