@@ -27,6 +27,7 @@ class BusinessHoursAdmin(admin.ModelAdmin):
 @admin.register(OutOfHoursReply)
 class OutOfHoursReplyAdmin(admin.ModelAdmin):
     list_display = ["id", "thread", "sent_at", "message"]
+    list_select_related = ["thread__customer", "message"]
     date_hierarchy = "sent_at"
     readonly_fields = ["thread", "episode_started_at", "message", "sent_at"]
 
