@@ -111,7 +111,8 @@ def commit_label() -> str:
 
 
 def minutes(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 60 else f"{int(seconds // 60)} min {seconds % 60:.0f} s"
+    seconds = round(seconds)  # 119.6 s is "2 min 0 s", not "1 min 60 s"
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
 
 
 def section_markdown(outcome: Outcome, ran: str) -> str:
