@@ -193,6 +193,8 @@ class CeleryWorker(StackProcess):
 
 def control_app(broker_url: str) -> Celery:
     """A Celery app of the test process's own on the tests' Redis: it pings the workers (the
-    project's app is configured for the shared Redis of the rest of the suite)."""
+    project's app is configured for the shared Redis of the rest of the suite). Not made
+    the current app: ``shared_task`` proxies follow the current app, and every task the
+    suite sends afterwards would go to this Redis, stopped by then."""
     return Celery("threadline-multiprocess-control", broker=broker_url,
-                  broker_connection_retry_on_startup=True)
+                  broker_connection_retry_on_startup=True, set_as_current=False)
