@@ -290,6 +290,13 @@ class AgentPresence(models.Model):
             return self.Status.OFFLINE
         return self.status
 
+    @classmethod
+    def online_now(cls, prefix: str = "") -> models.Q:
+        """``live_status == ONLINE`` in SQL, for a query on the presence (``prefix`` "") or
+        through a relation to it (``"presence__"`` from the users)."""
+        return models.Q(**{f"{prefix}status": cls.Status.ONLINE,
+                           f"{prefix}heartbeat_at__gte": timezone.now() - HEARTBEAT_TIMEOUT})
+
     def get_live_status_display(self) -> str:
         return self.Status(self.live_status).label
 

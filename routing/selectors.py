@@ -1,9 +1,8 @@
 """What routing reads: who is online in a team, and how many open threads each holds."""
 
 from django.db.models import Count, F
-from django.utils import timezone
 
-from inbox.models import HEARTBEAT_TIMEOUT, AgentPresence, Thread, User
+from inbox.models import AgentPresence, Thread, User
 
 # A pending thread waits on the customer but is still the agent's: it counts.
 LOAD_STATUSES = (Thread.Status.OPEN, Thread.Status.PENDING)
@@ -11,21 +10,16 @@ LOAD_STATUSES = (Thread.Status.OPEN, Thread.Status.PENDING)
 
 def online_members(team_id: int) -> list[int]:
     """Active members of the team whose page is open and not idle: the inbox's presence
-    (status online with a heartbeat in the last HEARTBEAT_TIMEOUT, as AgentPresence.live_status
-    reads it)."""
-    fresh = timezone.now() - HEARTBEAT_TIMEOUT
+    (``AgentPresence.live_status`` online)."""
     return list(
-        User.objects.filter(teams=team_id, is_active=True,
-                            presence__status=AgentPresence.Status.ONLINE,
-                            presence__heartbeat_at__gte=fresh)
+        User.objects.filter(AgentPresence.online_now("presence__"), teams=team_id,
+                            is_active=True)
         .order_by("pk").values_list("pk", flat=True)
     )
 
 
 def is_online(user_id: int) -> bool:
-    fresh = timezone.now() - HEARTBEAT_TIMEOUT
-    return AgentPresence.objects.filter(user_id=user_id, status=AgentPresence.Status.ONLINE,
-                                        heartbeat_at__gte=fresh).exists()
+    return AgentPresence.objects.filter(AgentPresence.online_now(), user_id=user_id).exists()
 
 
 def open_loads(agent_ids: list[int]) -> dict[int, int]:
