@@ -169,9 +169,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis broker: a task taken by a worker that died before acknowledging it goes back to the
 # queue BROKER_VISIBILITY_TIMEOUT seconds after it was taken; the workers look for such tasks
 # every tenth of that (at most every 10 s). It must exceed the longest any task runs or waits
-# for its countdown (webhook retries: THREADLINE_WEBHOOK_RETRY_MAX_SECONDS), or that task is
-# given to a second worker as well.
-BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "3600"))
+# for its countdown (webhook retries: THREADLINE_WEBHOOK_RETRY_MAX_SECONDS, an hour), or that
+# task is given to a second worker as well: the default leaves ten minutes above the hour, and
+# the check webhooks.W001 warns when a configuration does not.
+BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT", "4200"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 10)),
