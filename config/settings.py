@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "sla",
     "macros",
     "routing",
+    "automation",
 ]
 
 MIDDLEWARE = [
