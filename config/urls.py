@@ -18,6 +18,7 @@ urlpatterns = [
     path("inbox/macros/", include("macros.urls")),
     path("api/", include("api.urls")),
     path("reports/", include("reports.urls")),
+    path("automation/", include("automation.urls")),
     path("webchat/", include("channels_adapters.webchat.urls")),
     path("survey/", include("surveys.urls")),
     path("hooks/<str:kind>/<int:channel_id>/", webhook, name="webhook"),
