@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "macros",
     "routing",
     "automation",
+    "bot",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,7 @@ THREADLINE_EVENT_LISTENERS = env_list("THREADLINE_EVENT_LISTENERS",
                                       "surveys.listener.on_events,"
                                       "hours.listener.on_events,"
                                       "sla.listener.on_events,"
+                                      "bot.listener.on_events,"
                                       "routing.listener.on_events")
 # This server's public URL (https://inbox.example.com), for links posted elsewhere (Slack).
 THREADLINE_BASE_URL = os.environ.get("THREADLINE_BASE_URL", "").rstrip("/")

@@ -235,6 +235,26 @@ class SlaBreached(EventPayload):
     due_at: str
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BotAnswered(EventPayload):
+    """The first-line bot answered the customer's message with an article."""
+
+    type: ClassVar[str] = "bot.answered"
+    message_id: int
+    article_id: int
+    confidence: float
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class BotHandedOff(EventPayload):
+    """The bot handed the conversation to a person (reason: asked, unsure, max_answers,
+    no_text); its note for the agent is ``note_id``."""
+
+    type: ClassVar[str] = "bot.handed_off"
+    reason: str
+    note_id: int | None
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     cls.type: cls
     for cls in (
@@ -261,6 +281,8 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         SlaDueTimesSet,
         SlaWarning,
         SlaBreached,
+        BotAnswered,
+        BotHandedOff,
     )
 }
 
