@@ -68,4 +68,5 @@
     }
   });
   form.querySelectorAll(".rule-row").forEach(refresh);
+  form.classList.add("scripted");
 })();
