@@ -227,6 +227,7 @@ THREADLINE_EVENT_LISTENERS = env_list("THREADLINE_EVENT_LISTENERS",
                                       "surveys.listener.on_events,"
                                       "hours.listener.on_events,"
                                       "sla.listener.on_events,"
+                                      "automation.listener.on_events,"
                                       "bot.listener.on_events,"
                                       "routing.listener.on_events")
 # This server's public URL (https://inbox.example.com), for links posted elsewhere (Slack).
@@ -268,6 +269,9 @@ THREADLINE_FIRST_RESPONSE_TARGET_MINUTES = int(
     os.environ.get("THREADLINE_FIRST_RESPONSE_TARGET_MINUTES", "60"))
 # Share (%) of an SLA target's allowed time after which its warning is announced.
 THREADLINE_SLA_WARNING_PERCENT = int(os.environ.get("THREADLINE_SLA_WARNING_PERCENT", "80"))
+# Celery beat runs the automation rules on customers still waiting (automation/) every minute.
+CELERY_BEAT_SCHEDULE["run-waiting-rules"] = {"task": "automation.tasks.run_waiting_rules_task",
+                                             "schedule": 60.0, "options": {"expires": 60}}
 # Celery beat announces the SLA warnings and breaches now due (sla/) every minute.
 CELERY_BEAT_SCHEDULE["announce-sla-due"] = {"task": "sla.tasks.announce_due_task",
                                             "schedule": 60.0, "options": {"expires": 60}}

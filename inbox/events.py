@@ -9,6 +9,9 @@ check every emitted event against its declaration.
 import dataclasses
 from typing import Any, ClassVar
 
+# The payload key of an event written by an automation rule's action: {"id", "name"}.
+RULE_KEY = "rule"
+
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class EventPayload:
@@ -158,6 +161,19 @@ class MacroApplied(EventPayload):
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class RuleApplied(EventPayload):
+    """An automation rule matched (automation/); each of its actions wrote its own event
+    before, attributed to it (see ``inbox.publish.attributed_to_rule``). ``done`` says what
+    they did, in words."""
+
+    type: ClassVar[str] = "rule.applied"
+    rule_id: int
+    name: str
+    trigger: str
+    done: list[str]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class CustomersMerged(EventPayload):
     type: ClassVar[str] = "customers.merged"
     merge_id: int
@@ -274,6 +290,7 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
         ThreadTagged,
         ThreadPriorityChanged,
         MacroApplied,
+        RuleApplied,
         CustomersMerged,
         MergeUndone,
         SurveySent,
@@ -288,9 +305,11 @@ EVENT_TYPES: dict[str, type[EventPayload]] = {
 
 
 def parse_payload(event_type: str, payload: dict[str, Any]) -> EventPayload:
-    """Rebuild a stored payload; TypeError on an unknown type or a field too many or missing."""
+    """Rebuild a stored payload; TypeError on an unknown type or a field too many or missing.
+    The attribution of any event to an automation rule (``"rule"``, added by
+    ``inbox.publish.attributed_to_rule``) is not part of its type: it is set aside."""
     try:
         cls = EVENT_TYPES[event_type]
     except KeyError:
         raise TypeError(f"unknown event type {event_type!r}") from None
-    return cls(**payload)
+    return cls(**{name: value for name, value in payload.items() if name != RULE_KEY})

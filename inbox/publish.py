@@ -7,10 +7,13 @@ the Event table by id.
 
 import asyncio
 import atexit
+import contextlib
+import contextvars
 import functools
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -21,7 +24,7 @@ from django.utils.module_loading import import_string
 
 from reports.recording import record_for_reports
 
-from .events import EventPayload
+from .events import RULE_KEY, EventPayload
 from .groups import STAFF_GROUP, team_group
 from .models import Event, Thread
 
@@ -29,6 +32,27 @@ logger = logging.getLogger(__name__)
 
 EVENT_MESSAGE_TYPE = "inbox.event"
 EVENTS_MESSAGE_TYPE = "inbox.events"  # several events of one commit, in order
+
+
+_rule: contextvars.ContextVar[dict | None] = contextvars.ContextVar("rule", default=None)
+
+
+@contextlib.contextmanager
+def attributed_to_rule(rule) -> Iterator[None]:
+    """The events recorded inside carry ``"rule": {"id", "name"}`` in their payload: an
+    automation rule (automation/) did this through the inbox's actions, with no actor. Who
+    reads the events can tell a rule's change from the system's own (routing takes a rule's
+    assignment as a person's)."""
+    token = _rule.set({"id": rule.pk, "name": rule.name})
+    try:
+        yield
+    finally:
+        _rule.reset(token)
+
+
+def _payload_json(payload: EventPayload) -> dict[str, Any]:
+    rule = _rule.get()
+    return payload.as_json() if rule is None else {**payload.as_json(), RULE_KEY: rule}
 
 
 def record_event(
@@ -45,7 +69,7 @@ def record_event(
         customer_id=thread.customer_id,
         team_id=thread.team_id,
         actor=actor,
-        payload=payload.as_json(),
+        payload=_payload_json(payload),
     )
     record_for_reports([(event, thread.assignee_id)])
     transaction.on_commit(lambda: publish_event(event))
@@ -57,7 +81,7 @@ def record_events(entries: list[tuple[EventPayload, Thread]], *, actor=None) -> 
     in the order given."""
     events = Event.objects.bulk_create([
         Event(type=payload.type, thread=thread, customer_id=thread.customer_id,
-              team_id=thread.team_id, actor=actor, payload=payload.as_json())
+              team_id=thread.team_id, actor=actor, payload=_payload_json(payload))
         for payload, thread in entries
     ])
     record_for_reports([(event, thread.assignee_id)

@@ -101,7 +101,8 @@ class _Fold:
             if not automatic:
                 self.agent_replied(event)
         elif event.type == "note.added":
-            self.count(event, Kind.NOTE, channel_id, agent=event.actor_id)
+            if not (message.get("metadata") or {}).get("rule"):  # a rule's log line: no note
+                self.count(event, Kind.NOTE, channel_id, agent=event.actor_id)
         elif event.type == "interaction.logged":
             self.count(event, Kind.CALL, channel_id, agent=event.actor_id)
         elif event.type == "thread.status_changed":

@@ -392,16 +392,18 @@ def _mentioned_user_ids(text: str) -> list[int]:
     )
 
 
-def add_note(*, thread: Thread | int, author: User | None, text: str) -> Message:
+def add_note(*, thread: Thread | int, author: User | None, text: str,
+             metadata: dict | None = None) -> Message:
     """A private note: seen by agents only, never sent. Each ``@username`` mentioned is
-    notified."""
+    notified. ``metadata`` is kept on the note (an automation rule's log line says
+    ``{"rule": {"id", "name", "done"}}``)."""
     text = clean_text(text, what="note")
     with transaction.atomic():
         thread = lock_thread(thread)
         mentions = _mentioned_user_ids(text)
         message = Message.objects.create(
             thread=thread, author=author, direction=Message.Direction.NOTE, text=text,
-            metadata={"mentions": mentions},
+            metadata={**(metadata or {}), "mentions": mentions},
         )
         thread.last_activity_at = message.created_at
         thread.save(update_fields=["last_activity_at"])
