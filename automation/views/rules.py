@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..forms import RuleForm
 from ..models import Rule
-from ..schema import ACTION_KINDS
 from .access import admins_only
 from .choices import form_choices
+from .summary import summarise
 
 RUNS_WINDOW = timedelta(days=7)
 
@@ -31,9 +31,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     rules = list(Rule.objects.select_related("team").annotate(
         recent_runs=Count("runs", filter=Q(runs__ran_at__gte=since)),
         last_run=Max("runs__ran_at")).order_by("position", "id"))
-    for rule in rules:
-        rule.summary = ", ".join(str(ACTION_KINDS[action["action"]]["label"])
-                                 for action in rule.actions if action.get("action") in ACTION_KINDS)
+    summarise(rules)
     return render(request, "automation/rule_list.html", {"rules": rules})
 
 

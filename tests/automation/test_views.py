@@ -239,21 +239,29 @@ def test_the_buttons_that_add_and_remove_rows_save_nothing(as_admin, emma):
 
 
 def test_the_list_page_costs_the_same_queries_with_more_rules(
-        as_admin, make_rule, writes, team, django_assert_num_queries):
+        as_admin, make_rule, writes, team, emma, django_assert_num_queries):
     thread = writes("Hello").thread
-    for name in ("One", "Two"):
-        rule = make_rule(name, team=team)
-        RuleRun.objects.create(rule=rule, rule_name=name, thread=thread, trigger_key="x")
-    # session, user, the rules with their team and run counts
-    with django_assert_num_queries(3):
+    actions = [{"action": "assign", "assignee": emma.pk},
+               {"action": "assign_team", "team": team.pk},
+               {"action": "tag", "add": ["refund"], "remove": ["new"]},
+               {"action": "priority", "priority": 3}]
+
+    def add_rules(*names):
+        for name in names:
+            rule = make_rule(name, team=team, actions=actions)
+            RuleRun.objects.create(rule=rule, rule_name=name, thread=thread, trigger_key="x")
+
+    add_rules("One", "Two")
+    # session, user, the rules with their team and run counts, the agents, the teams named
+    with django_assert_num_queries(5):
         assert as_admin.get("/automation/").status_code == 200
-    for name in ("Three", "Four", "Five"):
-        rule = make_rule(name)
-        RuleRun.objects.create(rule=rule, rule_name=name, thread=thread, trigger_key="x")
-    with django_assert_num_queries(3):
+    add_rules("Three", "Four", "Five")
+    with django_assert_num_queries(5):
         response = as_admin.get("/automation/")
     assert [(rule.name, rule.recent_runs) for rule in response.context["rules"]][:2] == [
         ("One", 1), ("Two", 1)]
+    assert "Assign to Emma, move to Support, tag +refund −new, priority High" in (
+        response.content.decode())
 
 
 def test_the_run_log_lists_runs_by_rule_with_links_to_threads(as_admin, make_rule, writes):
