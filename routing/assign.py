@@ -6,7 +6,8 @@ no actor: the timeline says the system assigned it. Each thread is routed in its
 transaction that first locks the team's TeamRouting row, then the thread: two workers
 routing the same team take turns, so two threads never take one agent's last free place and
 one thread is never given twice. Only threads routing assigned itself (an AutoAssignment
-whose agent is still the assignee) are ever moved; manual assignment always wins.
+whose agent is still the assignee) are ever moved; a person's assignment, and an automation
+rule's, always wins. A thread the first-line bot is answering (bot/) waits until it hands off.
 """
 
 from dataclasses import dataclass
@@ -15,9 +16,10 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from bot.selectors import threads_held_by_bot
 from inbox.actions import assign_thread
 from inbox.actions.threads import lock_thread
-from inbox.events import ThreadAssigned
+from inbox.events import RULE_KEY, ThreadAssigned
 from inbox.models import Event, Thread, User
 
 from .models import AgentRouting, AutoAssignment, TeamRouting
@@ -109,7 +111,7 @@ def _route(thread_id: int) -> tuple[int | None, bool]:
             return None, False
         thread = lock_thread(thread_id)
         if (thread.team_id != routing.team_id or thread.assignee_id is not None
-                or thread.status != Thread.Status.OPEN):
+                or thread.status != Thread.Status.OPEN or threads_held_by_bot([thread.pk])):
             return None, False
         agent_id = _pick(routing, _candidates(routing))
         if agent_id is not None:
@@ -118,11 +120,13 @@ def _route(thread_id: int) -> tuple[int | None, bool]:
 
 
 def _assigned_by_a_person(thread: Thread) -> bool:
-    """Whether the thread's last assignment had an actor. The Event log is the truth: read
-    under the thread's lock, it cannot miss a manual assignment that committed before."""
-    actor_id = (Event.objects.filter(thread=thread, type=ThreadAssigned.type)
-                .order_by("-id").values_list("actor_id", flat=True).first())
-    return actor_id is not None
+    """Whether the thread's last assignment had an actor or was an automation rule's. The
+    Event log is the truth: read under the thread's lock, it cannot miss a manual assignment
+    that committed before."""
+    actor_id, payload = (Event.objects.filter(thread=thread, type=ThreadAssigned.type)
+                         .order_by("-id").values_list("actor_id", "payload").first()
+                         or (None, {}))
+    return actor_id is not None or RULE_KEY in payload
 
 
 def reroute_from_absent_agent(*, thread_id: int) -> bool:

@@ -1,14 +1,23 @@
 """The event listener (THREADLINE_EVENT_LISTENERS) of auto-assignment.
 
-- a person assigned a thread (an event with an actor): routing forgets it ever assigned it,
-  so it never moves it again (manual assignment always wins);
-- a customer wrote, a thread was re-opened or returned to its team's queue: route it;
+- a person or an automation rule assigned a thread (an event with an actor, or the rule's
+  mark): routing forgets it ever assigned it, so it never moves it again (manual assignment
+  always wins);
+- a customer wrote, a thread was re-opened or returned to its team's queue, or the first-line
+  bot handed it to a person: route it (one the bot still answers is left to it: see
+  ``routing.assign``);
 - a thread was resolved or snoozed: its agent has room again, route the team's queue.
 
 Runs after every commit: no query unless one of the events matters, and then one to learn
 which of their teams are routed."""
 
-from inbox.events import MessageReceived, ThreadAssigned, ThreadStatusChanged
+from inbox.events import (
+    RULE_KEY,
+    BotHandedOff,
+    MessageReceived,
+    ThreadAssigned,
+    ThreadStatusChanged,
+)
 from inbox.models import Event, Thread
 
 from .models import AutoAssignment, TeamRouting
@@ -24,13 +33,13 @@ def on_events(events: list[Event]) -> None:
             continue
         if event.type == ThreadAssigned.type:
             payload = event.payload
-            if event.actor_id is not None:
+            if event.actor_id is not None or RULE_KEY in payload:
                 manual.add(event.thread_id)
                 if payload.get("assignee_id") is None and event.team_id:
                     threads[event.thread_id] = event.team_id  # put back in the queue
             if payload.get("previous_assignee_id") is not None and event.team_id:
                 teams.add(event.team_id)  # its previous agent has room again
-        elif event.type == MessageReceived.type and event.team_id:
+        elif event.type in (MessageReceived.type, BotHandedOff.type) and event.team_id:
             threads[event.thread_id] = event.team_id
         elif event.type == ThreadStatusChanged.type and event.team_id:
             if event.payload.get("status") == Thread.Status.OPEN:
