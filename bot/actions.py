@@ -20,7 +20,13 @@ from inbox.models import Message
 from inbox.publish import record_event
 from reports.models import Episode
 
-from .conversation import asks_for_person, hand_off_note, remember, transcript_entry
+from .conversation import (
+    asks_for_person,
+    hand_off_note,
+    not_helped,
+    remember,
+    transcript_entry,
+)
 from .matching import match_question, tokens
 from .models import BotConversation, BotSettings
 
@@ -95,6 +101,8 @@ def _decide(message: Message, settings: BotSettings, conversation) -> Outcome:
         return _hand_off(message, settings, conversation, Reason.ASKED)
     if not text.strip():
         return _hand_off(message, settings, conversation, Reason.NO_TEXT)
+    if conversation.answers and not_helped(text):
+        return _hand_off(message, settings, conversation, Reason.NOT_HELPED)
     if not tokens(text):  # "hello", "thanks": nothing to look up
         return _greet(message, settings, conversation)
     if conversation.answers >= settings.max_answers:

@@ -15,6 +15,11 @@ HAND_OFF_PHRASES = (
     "humain", "un humain", "parler a", "parler avec", "conseiller", "conseillere",
     "quelqu un", "une personne", "operateur", "operatrice",
 )
+# The whole message saying the answer did not help (after "Did that answer your question?").
+NOT_HELPED = frozenset({"no", "nope", "non", "not really", "no it didn t", "no it did not",
+                        "no it didn t help", "no that didn t help", "that didn t help",
+                        "it didn t help", "didn t help", "not helpful", "pas vraiment",
+                        "non pas vraiment", "ca ne m aide pas", "non ca ne m aide pas"})
 QUOTE_LENGTH = 300
 TRANSCRIPT_LENGTH = 10
 MENTION_START = re.compile(r"(?<![\w@])@")
@@ -31,6 +36,10 @@ def asks_for_person(text: str, extra_phrases: str = "") -> bool:
     extra = (line.strip() for line in extra_phrases.splitlines())
     return any(words_of(phrase) in words for phrase in (*HAND_OFF_PHRASES, *extra)
                if words_of(phrase).strip())
+
+
+def not_helped(text: str) -> bool:
+    return words_of(text).strip() in NOT_HELPED
 
 
 def clip(text: str, length: int = QUOTE_LENGTH) -> str:
@@ -55,6 +64,7 @@ def remember(conversation: BotConversation, entry: dict) -> None:
 REASONS = {
     BotConversation.Reason.ASKED: _("customer asked for a person"),
     BotConversation.Reason.UNSURE: _("no confident answer"),
+    BotConversation.Reason.NOT_HELPED: _("the answer did not help"),
     BotConversation.Reason.MAX_ANSWERS: _("answers per conversation reached"),
     BotConversation.Reason.NO_TEXT: _("a message without text"),
     BotConversation.Reason.OTHER_CHANNEL: _("the customer wrote on a channel the bot does "

@@ -38,10 +38,12 @@ STOP_WORDS = frozenset("""
 a an and are as at be been but by can could did do does doing for from had has have how i
 if in is it its me my of on or our please so that the their them there these they this to
 us was we were what when where which who why will with would you your yours am any about
-hi hello hey thanks thank thx ok okay dear just want wanted need know tell
+hi hello hey thanks thank thx ok okay dear just want wanted need know tell great perfect
+cool nice good awesome super fine yes yeah yep bye goodbye cheers lot much got see
 au aux avec ce ces cette comment dans de des du elle en est et je la le les leur lui ma
 mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes
-toi ton tu un une vos votre vous y est-ce bonjour salut merci svp stp bonsoir
+toi ton tu un une vos votre vous y est-ce bonjour salut merci svp stp bonsoir oui parfait
+bien beaucoup genial top
 """.split())
 WORD = re.compile(r"\w+")
 

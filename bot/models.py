@@ -105,6 +105,7 @@ class BotConversation(models.Model):
     class Reason(models.TextChoices):
         ASKED = "asked", _("the customer asked for a person")
         UNSURE = "unsure", _("no confident answer")
+        NOT_HELPED = "not_helped", _("the answer did not help")
         MAX_ANSWERS = "max_answers", _("answers per conversation reached")
         NO_TEXT = "no_text", _("a message without text")
         OTHER_CHANNEL = "other_channel", _("a message on a channel the bot does not answer on")

@@ -233,3 +233,23 @@ def test_an_inactive_article_is_not_used(bot, articles, webchat, customer_writes
     articles["hours"].save()
     outcome = bot_handle_message(message=customer_writes(webchat, "What are your opening hours?"))
     assert outcome.action == "handed_off"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["No", "nope.", "Not really…", "No, it didn't help",
+                                  "pas vraiment"])
+def test_no_after_an_answer_goes_to_a_person(bot, articles, webchat, customer_writes, text):
+    answered = bot_handle_message(message=customer_writes(webchat, "opening hours?"))
+    outcome = bot_handle_message(message=customer_writes(webchat, text))
+    assert outcome.conversation.reason == "not_helped"
+    assert outcome.note.text.startswith("Bot hand-off — the answer did not help.\n"
+                                        "Asked: “opening hours?” Answered: ")
+    assert answered.action == "answered"
+
+
+@pytest.mark.django_db
+def test_great_thanks_after_an_answer_is_not_a_question(bot, articles, webchat,
+                                                        customer_writes):
+    bot_handle_message(message=customer_writes(webchat, "How long does delivery take?"))
+    thanks = bot_handle_message(message=customer_writes(webchat, "Great, thanks! 👍"))
+    assert thanks.action == "silent" and thanks.conversation.state == "answering"
