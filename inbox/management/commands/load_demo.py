@@ -22,6 +22,7 @@ from django.db import transaction
 from api.models import ApiToken, Scope
 from api.tokens import create_token
 from automation.demo import demo_rules
+from bot.demo import demo_bot
 from channels_adapters.inbound import store_payload
 from channels_adapters.models import Channel, ChannelKind
 from customers.models import Customer
@@ -215,6 +216,7 @@ class Command(BaseCommand):
             demo_business_hours(demo)
             demo_sla_policies(demo)
             demo_routing(demo)
+            demo_bot(demo)
             demo_rules(demo)
         created = {name: count - before[name] for name, count in _counts().items()}
         self.stdout.write(self.style.SUCCESS(
