@@ -1,13 +1,31 @@
 """Back office → Automation rules: the plain admin, a fallback to the rules pages
 (/automation/). The conditions and actions are checked on save (see schema.py)."""
 
+from django import forms
 from django.contrib import admin
 
 from .models import Rule, RuleRun
+from .schema import validate_rule
+
+
+class RuleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = ["name", "team", "trigger", "match", "conditions", "actions", "position",
+                  "stop_processing", "is_active"]
+
+    def clean(self):
+        # The model checks on save too; here the error is shown on the form, not a 500.
+        cleaned = super().clean()
+        if not self.errors:
+            validate_rule(trigger=cleaned.get("trigger"), conditions=cleaned.get("conditions"),
+                          actions=cleaned.get("actions"), team=cleaned.get("team"))
+        return cleaned
 
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
+    form = RuleAdminForm
     list_display = ["name", "team", "trigger", "position", "stop_processing", "is_active",
                     "updated_at"]
     list_filter = ["is_active", "trigger", "team"]

@@ -185,3 +185,22 @@ def test_toggling_a_rule_whose_agent_left_still_saves(agent):
     rule.save(update_fields=["is_active"])
     rule.refresh_from_db()
     assert not rule.is_active
+
+
+def test_the_admin_form_shows_the_row_error(admin_client):
+    response = admin_client.post("/admin/automation/rule/add/", {
+        "name": "Bad", "team": "", "trigger": "message_received", "match": "all",
+        "conditions": "[]", "actions": '[{"action": "fly"}]', "position": "0",
+        "is_active": "on"})
+    assert response.status_code == 200
+    assert "Action 1: action is one of" in response.content.decode()
+    assert not Rule.objects.exists()
+
+
+def test_the_admin_stores_a_valid_rule_with_its_author(admin_client):
+    response = admin_client.post("/admin/automation/rule/add/", {
+        "name": "Good", "team": "", "trigger": "message_received", "match": "all",
+        "conditions": "[]", "actions": '[{"action": "priority", "priority": 2}]',
+        "position": "0", "is_active": "on"})
+    assert response.status_code == 302
+    assert Rule.objects.get().created_by.username == "admin"
