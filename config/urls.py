@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inbox/", include("inbox.urls")),
     path("inbox/macros/", include("macros.urls")),
+    path("bot/", include("bot.urls")),
     path("api/", include("api.urls")),
     path("reports/", include("reports.urls")),
     path("automation/", include("automation.urls")),
