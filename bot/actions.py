@@ -147,7 +147,10 @@ def _hand_off(message: Message, settings: BotSettings, conversation, reason: str
     conversation.reason = reason
     conversation.handed_off_at = timezone.now()
     conversation.save()
-    note = add_note(thread=message.thread, author=None, text=hand_off_note(conversation))
+    note = add_note(thread=message.thread, author=None, text=hand_off_note(conversation),
+                    metadata={"bot": {"reason": reason, "article_ids": [
+                        entry["article_id"] for entry in conversation.transcript
+                        if entry.get("article_id")]}})
     reply = None
     if settings.hand_off_text.strip() and reason != Reason.OTHER_CHANNEL:
         reply = _send(message, settings.hand_off_text.strip(), {"hand_off": True})

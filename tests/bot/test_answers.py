@@ -83,6 +83,7 @@ def test_asking_for_a_person_hands_off_with_the_earlier_answers_in_the_note(
         "Asked: “What is your refund policy?” Answered: “You can return any product within "
         "30 days for a full refund.” (article “What is your refund policy?”).\n"
         "Asked: “Je veux parler à un conseiller svp”")
+    assert note.metadata["bot"] == {"reason": "asked", "article_ids": [articles["refund"].pk]}
     assert [reply.metadata["bot"].get("hand_off") for reply in bot_replies(first.thread)] \
         == [None, True]
 
