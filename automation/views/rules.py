@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..dry_run import dry_run
 from ..forms import RuleForm
 from ..models import Rule
 from .access import admins_only
@@ -62,9 +63,7 @@ def _edit(request: HttpRequest, rule: Rule) -> HttpResponse:
     if not form.is_valid():
         return _render_form(request, form, status=400)
     if "dry_run" in request.POST:
-        from ..dry_run import dry_run
-
-        return _render_form(request, form, dry_run=dry_run(form.instance))
+        return _render_form(request, form, tried=dry_run(form.instance))
     with transaction.atomic():
         if rule.pk is None:  # a new rule comes last (two at once tie, then id orders them)
             last = Rule.objects.aggregate(last=Max("position"))["last"]
@@ -75,9 +74,9 @@ def _edit(request: HttpRequest, rule: Rule) -> HttpResponse:
 
 
 def _render_form(request, form, *, status: int = 200, unchecked: bool = False,
-                 dry_run=None) -> HttpResponse:
+                 tried=None) -> HttpResponse:
     return render(request, "automation/rule_form.html", {
-        "form": form, "rule": form.instance, "dry_run": dry_run,
+        "form": form, "rule": form.instance, "dry_run": tried,
         "unchecked": unchecked, **form_choices()}, status=status)
 
 

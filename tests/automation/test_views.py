@@ -260,7 +260,7 @@ def test_the_list_page_costs_the_same_queries_with_more_rules(
         response = as_admin.get("/automation/")
     assert [(rule.name, rule.recent_runs) for rule in response.context["rules"]][:2] == [
         ("One", 1), ("Two", 1)]
-    assert "Assign to Emma, move to Support, tag +refund −new, priority High" in (
+    assert "Assign it to Emma, move it to the team Support, tag refund and remove the tag new, set priority High" in (
         response.content.decode())
 
 
