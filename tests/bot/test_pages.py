@@ -101,3 +101,19 @@ def test_the_forms_need_their_csrf_token(supervisor, articles):
     assert client.post(reverse("bot:toggle", args=[articles["hours"].pk])).status_code == 403
     assert client.post(reverse("bot:new"), {"question": "a", "answer": "b"}).status_code == 403
     assert "csrfmiddlewaretoken" in client.get(reverse("bot:new")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_timeline_says_the_bot_answered_and_left_the_note(client, agent, bot, articles,
+                                                               webchat, customer_writes):
+    from bot.actions import bot_handle_message
+
+    answered = bot_handle_message(message=customer_writes(webchat, "opening hours?"))
+    handed = bot_handle_message(message=customer_writes(webchat, "a human please"))
+    client.force_login(agent)
+    thread_id = answered.reply.thread_id
+    reply = client.get(reverse("inbox:message", args=[thread_id, answered.reply.pk]))
+    assert "Bot → visitor-1" in reply.content.decode()
+    note = client.get(reverse("inbox:message", args=[thread_id, handed.note.pk]))
+    assert "Note by the bot" in note.content.decode()
+    assert "Bot hand-off — customer asked for a person." in note.content.decode()
