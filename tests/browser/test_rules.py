@@ -24,6 +24,8 @@ def test_an_admin_writes_a_rule_and_the_agent_sees_it_act_live(
     emma.last_name = "Roux"
     emma.save(update_fields=["last_name"])
     channel = make_channel("telegram", name="Support bot")
+    earlier = off_loop(receive_message, channel=channel, address="1717",
+                       text="Could I get a refund?").message.thread
 
     # An admin opens Automation from the inbox and writes the rule.
     page = sign_in(admin)
@@ -45,6 +47,15 @@ def test_an_admin_writes_a_rule_and_the_agent_sees_it_act_live(
     # Only the inputs of each row's choice are shown.
     expect(condition.locator("input[name$='-tag']")).to_be_hidden()
     page.screenshot(path=f"{SHOTS}/rule_form.png", full_page=True)
+
+    # Tried on past threads first: last week's refund request would have matched.
+    page.get_by_role("button", name="Test on past threads").click()
+    expect(page.locator("#dry-run-matched")).to_have_text("1")
+    expect(page.locator("#dry-run tbody tr")).to_contain_text(
+        "assign it to Emma Roux, tag refund, set priority High")
+    expect(page.locator("#action-rows .rule-row .rule-choice >> nth=2")).to_have_value(
+        "priority")
+    page.screenshot(path=f"{SHOTS}/rule_dry_run.png", full_page=True)
     page.get_by_role("button", name="Save the rule").click()
     expect(page.locator(".rule-messages")).to_contain_text("Rule “Refunds to Emma” saved.")
     expect(page.locator(".rule-table tbody tr")).to_have_count(1)
@@ -60,6 +71,8 @@ def test_an_admin_writes_a_rule_and_the_agent_sees_it_act_live(
     expect(row.locator(".assignee")).to_have_text("Emma Roux")
     expect(row.locator(".tag")).to_have_text("refund")
     expect(row.locator(".priority")).to_have_text("High")
+    # The rule acts on what arrives from now on, not on the thread it was tried on.
+    expect(inbox.locator(f"#row-{earlier.pk} .assignee")).to_have_count(0)
     row.locator("a").click()
     expect(inbox.locator("#timeline li.msg-rule")).to_contain_text(
         "Rule “Refunds to Emma” assigned this to Emma Roux")
