@@ -17,6 +17,8 @@ from .models import Rule
 from .schema import (
     ACTION_KINDS,
     CONDITION_FIELDS,
+    MAX_ACTIONS,
+    MAX_CONDITIONS,
     VALUELESS_OPERATORS,
     RowError,
     validate_actions,
@@ -24,9 +26,11 @@ from .schema import (
     validate_rule,
 )
 
-# More posted rows than this is not a form a person filled in.
-MAX_ROWS = 20
-ROW_INDEX = re.compile(r"^(condition|action)-(\d{1,3})-(field|action)$")
+# The most rows a form posts: the schema's most conditions or actions, and the blank row the
+# form always shows. More is not a form a person filled in.
+MAX_ROWS = max(MAX_CONDITIONS, MAX_ACTIONS) + 1
+ROW_NAMES = {"condition": re.compile(r"^condition-(\d{1,3})-field$"),
+             "action": re.compile(r"^action-(\d{1,3})-action$")}
 NUMBER = re.compile(r"\d{1,9}", re.ASCII)
 # The inputs a row posts, per kind of value.
 CONDITION_INPUTS = ["channel_kinds", "channels", "words", "text", "tag", "hours", "minutes",
@@ -65,10 +69,9 @@ def _words(raw: str) -> list[str]:
 
 
 def _read_rows(data, kind: str, inputs: list[str]) -> list[Row]:
-    indexes = sorted({int(match[2]) for name in data
-                      if (match := ROW_INDEX.match(name)) and match[1] == kind})
+    indexes = sorted({int(match[1]) for name in data if (match := ROW_NAMES[kind].match(name))})
     if len(indexes) > MAX_ROWS:
-        raise ValidationError(_("A rule has %(max)d %(kind)s rows at most.")
+        raise ValidationError(_("The form posted more than %(max)d %(kind)s rows.")
                               % {"max": MAX_ROWS, "kind": kind})
     choice_name = "field" if kind == "condition" else "action"
     rows = []

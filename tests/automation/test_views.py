@@ -174,6 +174,22 @@ def test_the_edit_form_shows_the_rule_and_saves_changes(as_admin, emma, make_rul
     assert len(rule.actions) == 3 and Rule.objects.count() == 1
 
 
+def test_a_rule_of_twenty_conditions_is_saved_again_with_the_forms_blank_row(
+        as_admin, make_rule):
+    rule = make_rule("Full", conditions=[{"field": "assignee", "operator": "is_nobody"}] * 20)
+    form = as_admin.get(f"/automation/{rule.pk}/").context["form"]
+    assert len(form.condition_rows) == 21 and form.condition_rows[-1].blank
+
+    posted = {"name": "Full, renamed", "trigger": "message_received", "match": "all",
+              "action-0-action": "note", "action-0-text": "seen",
+              **{f"condition-{i}-field": "assignee" for i in range(20)},
+              **{f"condition-{i}-operator": "is_nobody" for i in range(20)},
+              "condition-20-field": ""}
+    assert as_admin.post(f"/automation/{rule.pk}/", posted).status_code == 302
+    rule.refresh_from_db()
+    assert rule.name == "Full, renamed" and len(rule.conditions) == 20
+
+
 def test_a_canned_response_is_chosen_over_the_text(as_admin, emma):
     from inbox.models import CannedResponse
 
@@ -260,8 +276,8 @@ def test_the_list_page_costs_the_same_queries_with_more_rules(
         response = as_admin.get("/automation/")
     assert [(rule.name, rule.recent_runs) for rule in response.context["rules"]][:2] == [
         ("One", 1), ("Two", 1)]
-    assert "Assign it to Emma, move it to the team Support, tag refund and remove the tag new, set priority High" in (
-        response.content.decode())
+    assert ("Assign it to Emma, move it to the team Support, tag refund and remove the tag "
+            "new, set priority High") in response.content.decode()
 
 
 def test_the_run_log_lists_runs_by_rule_with_links_to_threads(as_admin, make_rule, writes):

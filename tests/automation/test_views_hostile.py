@@ -94,9 +94,15 @@ def test_malformed_and_oversized_actions_are_refused(as_admin, fields, message):
 
 
 def test_too_many_rows_and_too_many_words_are_refused(as_admin):
-    rows = {f"condition-{i}-field": "assignee" for i in range(21)}
-    response = post(as_admin, **NOTE, **rows)
-    assert response.status_code == 400 and "20 condition rows at most" in (
+    def conditions(count):
+        return {**{f"condition-{i}-field": "assignee" for i in range(count)},
+                **{f"condition-{i}-operator": "is_nobody" for i in range(count)}}
+
+    response = post(as_admin, **NOTE, **conditions(21))
+    assert response.status_code == 400 and "20 conditions at most" in (
+        response.content.decode())
+    response = post(as_admin, **NOTE, **conditions(100))
+    assert response.status_code == 400 and "more than 21 condition rows" in (
         response.content.decode())
     words = ", ".join(f"word{i}" for i in range(51))
     response = post(as_admin, **NOTE, **{"condition-0-field": "text",
