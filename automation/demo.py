@@ -1,25 +1,25 @@
 """The demo's automation rules (``manage.py load_demo``): Support's refund requests go to
 Emma, tagged and raised to high priority; and, switched off, a time-based example that
-escalates a Support customer left waiting two hours.
+escalates a Support customer left waiting two hours. Daniel (whose express fee Emma refunded)
+writes again about his refund: the rule's line is in his thread.
 
-They are created once the demo has committed, after its events were handed to the event
-listeners: the rules act on what arrives afterwards, never re-write the demo's stories."""
+The refund rule is switched on once the demo has committed, after its events were handed to
+the event listeners: it acts on what arrives afterwards, never re-writes the demo's
+stories."""
 
 from django.db import transaction
 
+from inbox.actions import receive_message
 from inbox.models import Thread
 
+from .actions import apply_rule
 from .models import Rule
 
 
 def demo_rules(demo) -> None:
-    transaction.on_commit(lambda: _create_rules(demo))
-
-
-def _create_rules(demo) -> None:
     support, admin = demo.teams["Support"], demo.users["admin"]
-    Rule.objects.create(
-        name="Refunds to Emma", team=support, position=1, created_by=admin,
+    refunds = Rule.objects.create(
+        name="Refunds to Emma", team=support, position=1, created_by=admin, is_active=False,
         conditions=[{"field": "text", "operator": "contains_any",
                      "value": ["refund", "money back", "remboursement", "rembourser"]}],
         actions=[{"action": "assign", "assignee": demo.users["emma"].pk},
@@ -33,3 +33,11 @@ def _create_rules(demo) -> None:
         actions=[{"action": "priority", "priority": Thread.Priority.URGENT},
                  {"action": "note", "text": "{{ customer.name }} has waited two hours: who "
                                             "can take this?"}])
+    message = receive_message(channel=demo.channels["sms"], address="+1 415 555 0134",
+                              verified=True, external_id="demo-sms-rules-1",
+                              text="Thanks Emma! How many days until the refund shows on my "
+                                   "card?").message
+    # What the listener's task does once the rule is on.
+    apply_rule(rule=refunds, thread=message.thread_id, trigger_key=f"message:{message.pk}",
+               message=message)
+    transaction.on_commit(lambda: Rule.objects.filter(pk=refunds.pk).update(is_active=True))
