@@ -4,6 +4,7 @@ functions, no database (``bot.actions`` does the writes)."""
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .matching import WORD, fold
 from .models import BotConversation
@@ -62,13 +63,13 @@ def remember(conversation: BotConversation, entry: dict) -> None:
 
 
 REASONS = {
-    BotConversation.Reason.ASKED: _("customer asked for a person"),
-    BotConversation.Reason.UNSURE: _("no confident answer"),
-    BotConversation.Reason.NOT_HELPED: _("the answer did not help"),
-    BotConversation.Reason.MAX_ANSWERS: _("answers per conversation reached"),
-    BotConversation.Reason.NO_TEXT: _("a message without text"),
-    BotConversation.Reason.OTHER_CHANNEL: _("the customer wrote on a channel the bot does "
-                                            "not answer on"),
+    BotConversation.Reason.ASKED: gettext_lazy("customer asked for a person"),
+    BotConversation.Reason.UNSURE: gettext_lazy("no confident answer"),
+    BotConversation.Reason.NOT_HELPED: gettext_lazy("the answer did not help"),
+    BotConversation.Reason.MAX_ANSWERS: gettext_lazy("answers per conversation reached"),
+    BotConversation.Reason.NO_TEXT: gettext_lazy("a message without text"),
+    BotConversation.Reason.OTHER_CHANNEL: gettext_lazy(
+        "the customer wrote on a channel the bot does not answer on"),
 }
 
 
