@@ -92,6 +92,8 @@ def normalise(text: str) -> str:
 def _phrase(phrase: str) -> re.Pattern:
     """A whole word or phrase, the spaces in it matching any run of spaces."""
     words = [re.escape(word) for word in normalise(phrase).split()]
+    if not words:  # nothing left once the accents are gone: it finds nothing
+        return re.compile(r"(?!)")
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
 
 

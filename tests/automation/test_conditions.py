@@ -59,6 +59,7 @@ def test_text_matching_takes_regex_characters_literally():
     assert text_contains_any("Is C++ supported? (v2.0)", ["c++", "(v2.0)"])
     assert not text_contains_any("cxx", ["c.."])
     assert text_contains_any("Price: 5$ only", ["5$"])
+    assert not text_contains_any("anything at all", ["\u0301"])  # only an accent: nothing
 
 
 def test_customer_attribute_operators(writes, applies):

@@ -3,6 +3,8 @@
 import logging
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from automation.engine import run_rules_for_message
 from automation.listener import on_events
@@ -217,3 +219,16 @@ def test_a_customers_message_runs_the_rules_through_the_listener_and_task(
     thread = Thread.objects.get(pk=message.thread_id)
     assert thread.assignee == agent and tags(thread.pk) == {"refund"}
     assert notes(thread.pk) == ["Rule “Refunds to Ana” assigned this to Ana, tagged refund."]
+
+
+def test_rules_that_do_not_match_cost_no_query_each(writes, make_rule):
+    def queries_for(message) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert run_rules_for_message(message=message) == []
+        return len(queries)
+
+    make_rule("No", conditions=REFUND)
+    one = queries_for(writes("Hello"))
+    for n in range(5):
+        make_rule(f"No {n}", conditions=REFUND)
+    assert queries_for(writes("Hello again")) == one <= 8
