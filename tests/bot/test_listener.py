@@ -38,3 +38,16 @@ def test_the_listener_costs_one_query_when_the_team_has_no_bot(
     assert not Message.objects.filter(direction="outbound").exists()
     with django_assert_num_queries(0):
         on_events([event for event in events if event.type != "message.received"])
+
+
+@pytest.mark.django_db
+def test_a_disabled_bot_costs_the_listener_one_query_and_sends_nothing(
+        bot, webchat, customer_writes, django_assert_num_queries):
+    bot.enabled = False
+    bot.save()
+    customer_writes(webchat, "What are your opening hours?")
+    events = list(Event.objects.order_by("id"))
+    with django_assert_num_queries(1):
+        on_events(events)
+    assert not Message.objects.filter(direction="outbound").exists()
+    assert not BotConversation.objects.exists()
