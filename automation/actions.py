@@ -169,7 +169,7 @@ def apply_rule(*, rule: Rule, thread: Thread | int, trigger_key: str,
                             for action in rule.actions]
                 add_note(thread=thread, author=None, text=log_line(rule.name, run.done),
                          metadata={"rule": {"id": rule.pk, "name": rule.name,
-                                            "done": run.done}})
+                                            "done": run.done}}, notify_mentions=False)
             run.save(update_fields=["done"])
             record_event(RuleApplied(rule_id=rule.pk, name=rule.name, trigger=rule.trigger,
                                      done=run.done), thread=lock_thread(thread_id))

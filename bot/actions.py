@@ -150,7 +150,8 @@ def _hand_off(message: Message, settings: BotSettings, conversation, reason: str
     note = add_note(thread=message.thread, author=None, text=hand_off_note(conversation),
                     metadata={"bot": {"reason": reason, "article_ids": [
                         entry["article_id"] for entry in conversation.transcript
-                        if entry.get("article_id")]}})
+                        if entry.get("article_id")]}},
+                    notify_mentions=False)  # the customer's words: an @name pages nobody
     reply = None
     if settings.hand_off_text.strip() and reason != Reason.OTHER_CHANNEL:
         reply = _send(message, settings.hand_off_text.strip(), {"hand_off": True})

@@ -1,7 +1,6 @@
 """What the bot reads from a customer's message, and the note it leaves an agent: pure
 functions, no database (``bot.actions`` does the writes)."""
 
-import re
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +22,6 @@ NOT_HELPED = frozenset({"no", "nope", "non", "not really", "no it didn t", "no i
                         "non pas vraiment", "ca ne m aide pas", "non ca ne m aide pas"})
 QUOTE_LENGTH = 300
 TRANSCRIPT_LENGTH = 10
-MENTION_START = re.compile(r"(?<![\w@])@")
 
 
 def words_of(text: str) -> str:
@@ -44,12 +42,11 @@ def not_helped(text: str) -> bool:
 
 
 def clip(text: str, length: int = QUOTE_LENGTH) -> str:
-    """One line of at most ``length`` characters; an ``@name`` the customer typed does not
-    notify an agent (a zero-width space after the @)."""
+    """One line of at most ``length`` characters."""
     line = " ".join(text.split())
     if len(line) > length:
         line = line[: length - 1].rstrip() + "…"
-    return MENTION_START.sub("@\u200b", line)
+    return line
 
 
 def transcript_entry(text: str, *, article_id=None, title="", answer="",

@@ -393,14 +393,16 @@ def _mentioned_user_ids(text: str) -> list[int]:
 
 
 def add_note(*, thread: Thread | int, author: User | None, text: str,
-             metadata: dict | None = None) -> Message:
+             metadata: dict | None = None, notify_mentions: bool = True) -> Message:
     """A private note: seen by agents only, never sent. Each ``@username`` mentioned is
-    notified. ``metadata`` is kept on the note (an automation rule's log line says
+    notified, unless ``notify_mentions`` is false: a note quoting text nobody on the team
+    wrote (a customer's words in the bot's hand-off, a rule's name in its log line) must not
+    page agents. ``metadata`` is kept on the note (an automation rule's log line says
     ``{"rule": {"id", "name", "done"}}``)."""
     text = clean_text(text, what="note")
     with transaction.atomic():
         thread = lock_thread(thread)
-        mentions = _mentioned_user_ids(text)
+        mentions = _mentioned_user_ids(text) if notify_mentions else []
         message = Message.objects.create(
             thread=thread, author=author, direction=Message.Direction.NOTE, text=text,
             metadata={**(metadata or {}), "mentions": mentions},

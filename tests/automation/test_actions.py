@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from automation.engine import run_rules_for_message
 from automation.models import RuleRun
-from inbox.models import CannedResponse, Event, Message, Team, Thread
+from inbox.models import CannedResponse, Event, Message, Notification, Team, Thread, User
 from reports.models import HourlyActivity
 from tests.automation.conftest import runs_of
 from tests.helpers import last_event_id, parsed
@@ -178,3 +178,17 @@ def test_the_log_line_is_not_counted_as_a_note_in_the_reports(writes, make_rule)
     run(writes("Hello"))
     assert not HourlyActivity.objects.filter(kind=HourlyActivity.Kind.NOTE).exists()
     assert RuleRun.objects.count() == 1
+
+
+def test_a_rule_named_with_an_at_name_pages_nobody_but_its_note_action_does(writes, make_rule,
+                                                                            make_user):
+    make_user("emma")
+    make_rule("Escalate to @emma", actions=[{"action": "note", "text": "@emma have a look"}])
+
+    thread, _runs = run(writes("Hello"))
+
+    assert rule_log(thread).metadata["mentions"] == []
+    note = Message.objects.get(thread=thread, direction="note", text="@emma have a look")
+    assert note.metadata["mentions"] == [User.objects.get(username="emma").pk]
+    assert Notification.objects.filter(message=note).count() == 1
+    assert Notification.objects.count() == 1
