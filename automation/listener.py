@@ -7,7 +7,7 @@ learn whether any active rule concerns those threads' teams."""
 
 from django.db.models import Q
 
-from inbox.events import MessageReceived
+from inbox.events import customers_own_messages
 from inbox.models import Event
 
 from .engine import MESSAGE_TRIGGERS
@@ -16,9 +16,7 @@ from .tasks import run_rules_task
 
 
 def on_events(events: list[Event]) -> None:
-    written = [event for event in events
-               if event.type == MessageReceived.type and event.thread_id is not None
-               and not (event.payload["message"].get("metadata") or {}).get("automatic")]
+    written = customers_own_messages(events)
     if not written:
         return
     teams = {event.team_id for event in written if event.team_id is not None}

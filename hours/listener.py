@@ -4,7 +4,7 @@ team that sends an out-of-hours reply → a task decides and sends it.
 It runs after every commit: no query unless the events hold a customer's message, then one
 for the teams that reply when closed."""
 
-from inbox.events import MessageReceived
+from inbox.events import customers_own_messages
 from inbox.models import Event
 
 from .models import BusinessHours
@@ -12,10 +12,7 @@ from .tasks import out_of_hours_reply_task
 
 
 def on_events(events: list[Event]) -> None:
-    written = [event for event in events
-               if event.type == MessageReceived.type and event.team_id is not None
-               and event.thread_id is not None
-               and not (event.payload["message"].get("metadata") or {}).get("automatic")]
+    written = [event for event in customers_own_messages(events) if event.team_id is not None]
     if not written:
         return
     replying = set(BusinessHours.objects.filter(

@@ -271,6 +271,15 @@ class BotHandedOff(EventPayload):
     note_id: int | None
 
 
+def customers_own_messages(events) -> list:
+    """Of a commit's Event rows, those of a message a customer wrote on a thread (not an
+    automatic one: an out-of-hours reply, a rule's or the bot's answer): what the automation
+    listeners react to, and never to their own writing."""
+    return [event for event in events
+            if event.type == MessageReceived.type and event.thread_id is not None
+            and not (event.payload["message"].get("metadata") or {}).get("automatic")]
+
+
 EVENT_TYPES: dict[str, type[EventPayload]] = {
     cls.type: cls
     for cls in (

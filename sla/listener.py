@@ -5,7 +5,7 @@ the task looks again for the policy that matches.
 It runs after every commit: no query unless the events hold a customer's message or a
 change of priority, then one to see whether any policy exists."""
 
-from inbox.events import MessageReceived, ThreadPriorityChanged
+from inbox.events import ThreadPriorityChanged, customers_own_messages
 from inbox.models import Event
 
 from .models import SlaPolicy
@@ -13,15 +13,9 @@ from .tasks import start_clock_task
 
 
 def on_events(events: list[Event]) -> None:
-    written, reprioritised = set(), set()
-    for event in events:
-        if event.thread_id is None:
-            continue
-        if (event.type == MessageReceived.type
-                and not (event.payload["message"].get("metadata") or {}).get("automatic")):
-            written.add(event.thread_id)
-        elif event.type == ThreadPriorityChanged.type:
-            reprioritised.add(event.thread_id)
+    written = {event.thread_id for event in customers_own_messages(events)}
+    reprioritised = {event.thread_id for event in events
+                     if event.type == ThreadPriorityChanged.type and event.thread_id is not None}
     if not (written or reprioritised) or not SlaPolicy.objects.exists():
         return
     for thread_id in sorted(written - reprioritised):
