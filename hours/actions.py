@@ -3,7 +3,9 @@ team was closed, at most once per conversation (episode).
 
 It goes out through ``send_reply`` as an automatic message on the channel the customer wrote
 on: it joins the timeline, its adapter delivers it with retries, and the reports do not
-count it as an agent's reply.
+count it as an agent's reply. While the first-line bot (bot/) is answering the conversation
+it waits: a customer the bot helps needs no "we are closed"; one it hands to a person gets
+the reply then, if the team was closed when they last wrote.
 """
 
 import logging
@@ -11,6 +13,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from bot.selectors import threads_held_by_bot
 from inbox.actions.messages import send_reply
 from inbox.actions.threads import lock_thread
 from inbox.models import Message
@@ -45,7 +48,7 @@ def send_out_of_hours_reply(*, message: Message | int) -> OutOfHoursReply | None
     if hours is None or not hours.out_of_hours_text.strip():
         return None
     calendar = calendar_for(hours.team_id)
-    if is_open(calendar, message.created_at):
+    if is_open(calendar, message.created_at) or threads_held_by_bot([message.thread_id]):
         return None
     try:
         return _send(message, hours, calendar)
@@ -53,6 +56,15 @@ def send_out_of_hours_reply(*, message: Message | int) -> OutOfHoursReply | None
         logger.info("no out-of-hours reply on thread %s: %s", message.thread_id,
                     "; ".join(error.messages))
         return None
+
+
+def send_out_of_hours_reply_after_hand_off(*, thread_id: int) -> OutOfHoursReply | None:
+    """The bot handed the thread to a person: the out-of-hours reply to the customer's last
+    message, on the same terms (closed when they wrote, once per conversation)."""
+    last = (Message.objects.filter(thread_id=thread_id, direction=Message.Direction.INBOUND)
+            .exclude(metadata__has_key="automatic").order_by("-created_at", "-id")
+            .values_list("pk", flat=True).first())
+    return None if last is None else send_out_of_hours_reply(message=last)
 
 
 def _send(message: Message, hours: BusinessHours, calendar) -> OutOfHoursReply | None:

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from bot.models import Article, BotConversation, BotSettings
 from hours.actions import send_out_of_hours_reply
 from hours.models import OutOfHoursReply
 from inbox.actions import change_status, receive_message, send_reply
@@ -132,3 +133,39 @@ def test_a_customer_writing_when_closed_gets_the_reply_through_the_listener(
     wait_for(lambda: Message.objects.filter(thread=first.thread, direction="inbound").count() == 2)
     # the second message's task, if it ran, sent nothing more
     assert len(automatic_replies(first.thread)) == 1
+
+
+@pytest.fixture
+def bot(team):
+    Article.objects.create(team=team, question="Where is my parcel?",
+                           answer="Parcels arrive within 2 to 4 working days.")
+    return BotSettings.objects.create(team=team, enabled=True, greeting_text="",
+                                      follow_up_text="", hand_off_text="")
+
+
+@pytest.mark.django_db
+def test_no_reply_while_the_bot_answers_the_customer(team, mailbox, set_hours, bot):
+    set_hours(team, "Europe/Paris", OFFICE_WEEK, reply=True, text=TEXT)
+    with time_machine.travel(MONDAY_NIGHT, tick=False):
+        message = Customer(mailbox).writes("Where is my parcel?")
+        assert send_out_of_hours_reply(message=message) is None
+    assert automatic_replies(message.thread) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bot_hands_a_closed_teams_customer_over_and_then_the_reply_goes(
+        celery_worker, team, mailbox, set_hours, bot):
+    opening_day = (timezone.now() + timedelta(days=2)).astimezone(UTC)
+    set_hours(team, "UTC", {opening_day.weekday(): [("09:00", "10:00")]}, reply=True,
+              text=TEXT)
+    customer = Customer(mailbox)
+    first = customer.writes("Where is my parcel?")
+    wait_for(lambda: Message.objects.filter(thread=first.thread, direction="outbound",
+                                            metadata__has_key="bot").exists(), timeout=60)
+    assert automatic_replies(first.thread) == []
+
+    customer.writes("I want to talk to a person")
+
+    [sent] = wait_for(lambda: automatic_replies(first.thread) or None, timeout=60)
+    assert sent.text.startswith("We are closed. We open again ")
+    assert BotConversation.objects.get(thread=first.thread).state == "handed_off"
