@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from bot.selectors import threads_held_by_bot
+from channels_adapters.models import ChannelKind
 from inbox.actions.messages import send_reply
 from inbox.actions.threads import lock_thread
 from inbox.models import Message
@@ -41,7 +42,8 @@ def send_out_of_hours_reply(*, message: Message | int) -> OutOfHoursReply | None
     message_id = getattr(message, "pk", message)
     message = (Message.objects.select_related("thread", "channel")
                .filter(pk=message_id, direction=Message.Direction.INBOUND).first())
-    if message is None or message.channel is None or message.metadata.get("automatic"):
+    if (message is None or message.channel is None or message.metadata.get("automatic")
+            or message.channel.kind == ChannelKind.PHONE):  # a voicemail: no written answer
         return None
     hours = BusinessHours.objects.filter(team_id=message.thread.team_id,
                                          out_of_hours_reply=True).first()
@@ -67,13 +69,19 @@ def send_out_of_hours_reply_after_hand_off(*, thread_id: int) -> OutOfHoursReply
     return None if last is None else send_out_of_hours_reply(message=last)
 
 
+def _resolved_since(message: Message) -> bool:
+    return Episode.objects.filter(thread_id=message.thread_id,
+                                  resolved_at__gt=message.created_at).exists()
+
+
 def _send(message: Message, hours: BusinessHours, calendar) -> OutOfHoursReply | None:
     try:
         with transaction.atomic():
             thread = lock_thread(message.thread_id)  # two runs at once: one waits, then sees
             episode = Episode.objects.filter(thread=thread, resolved_at=None).first()
-            if episode is None or OutOfHoursReply.objects.filter(
-                    thread=thread, episode_started_at=episode.started_at).exists():
+            if (episode is None or _resolved_since(message)  # a late task: its conversation is over
+                    or OutOfHoursReply.objects.filter(
+                        thread=thread, episode_started_at=episode.started_at).exists()):
                 return None
             reply = send_reply(thread=thread, channel=message.channel, author=None,
                                text=reply_text(hours, calendar, message.created_at),

@@ -103,6 +103,32 @@ def test_an_automatic_message_from_the_customer_gets_no_reply(team, mailbox, set
 
 
 @pytest.mark.django_db
+def test_a_voicemail_gets_no_written_reply(team, make_channel, set_hours):
+    set_hours(team, "Europe/Paris", OFFICE_WEEK, reply=True, text=TEXT)
+    hotline = make_channel("phone", name="Support hotline")
+    with time_machine.travel(MONDAY_NIGHT, tick=False):
+        voicemail = receive_message(channel=hotline, address="+33 6 12 34 56 78",
+                                    text="Voicemail: call me back").message
+        assert send_out_of_hours_reply(message=voicemail) is None
+    assert automatic_replies(voicemail.thread) == []
+
+
+@pytest.mark.django_db
+def test_a_late_task_for_a_message_of_an_earlier_conversation_sends_nothing(team, mailbox,
+                                                                             set_hours, agent):
+    set_hours(team, "Europe/Paris", OFFICE_WEEK, reply=True, text=TEXT)
+    customer = Customer(mailbox)
+    with time_machine.travel(MONDAY_NIGHT, tick=False):
+        earlier = customer.writes("First question")
+    with time_machine.travel(MONDAY_NIGHT + timedelta(minutes=30), tick=False):
+        change_status(thread=earlier.thread, status="resolved", by=agent)
+    with time_machine.travel(MONDAY_NIGHT + timedelta(hours=1), tick=False):
+        customer.writes("Another question")
+        assert send_out_of_hours_reply(message=earlier) is None  # its task ran late
+    assert automatic_replies(earlier.thread) == []
+
+
+@pytest.mark.django_db
 def test_an_agent_reply_is_not_an_out_of_hours_reply(team, mailbox, set_hours, agent):
     """The agent answering at night does not stop the one automatic reply of a conversation
     the customer started at night, and the reports count only the agent's."""
