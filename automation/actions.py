@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from channels_adapters.models import Channel
+from channels_adapters.models import WRITTEN_KINDS, Channel
 from inbox.actions import (
     add_note,
     assign_thread,
@@ -89,10 +89,12 @@ def _priority(action, thread, message):
 
 
 def _reply_channel(thread: Thread, message: Message | None) -> Channel:
-    """The channel the customer wrote on (this message's, else their last one's)."""
-    if message is None:
-        message = (Message.objects.filter(thread=thread, direction=Message.Direction.INBOUND)
-                   .exclude(channel=None).order_by("-created_at", "-id").first())
+    """The channel the customer wrote on (this message's, else their last one's that carries
+    a written reply: not a phone line)."""
+    if message is None or message.channel is None or message.channel.kind not in WRITTEN_KINDS:
+        message = (Message.objects.filter(thread=thread, direction=Message.Direction.INBOUND,
+                                          channel__kind__in=WRITTEN_KINDS)
+                   .select_related("channel").order_by("-created_at", "-id").first())
     channel = message.channel if message is not None else None
     if channel is None or not channel.is_active:
         raise ValidationError(_("No channel the customer wrote on can take the reply."),

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from channels_adapters.models import ChannelKind
+from channels_adapters.models import WRITTEN_KINDS, ChannelKind
 
 DEFAULT_FOLLOW_UP = _("Did that answer your question? Reply “agent” to talk to a person.")
 DEFAULT_HAND_OFF = _("I’m passing you to a member of the team; they can see what you asked, "
@@ -91,7 +91,10 @@ class BotSettings(models.Model):
         return f"Bot of {self.team} ({'on' if self.enabled else 'off'})"
 
     def answers_on(self, kind: str) -> bool:
-        return self.enabled and (not self.channel_kinds or kind in self.channel_kinds)
+        """Enabled, and the kind is one of its kinds (none: every kind that carries a written
+        answer — never a phone line's voicemail)."""
+        return self.enabled and kind in WRITTEN_KINDS and (
+            not self.channel_kinds or kind in self.channel_kinds)
 
 
 class BotConversation(models.Model):

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef
 
+from channels_adapters.models import WRITTEN_KINDS
 from reports.models import Episode
 
 from .models import BotConversation
@@ -26,4 +27,5 @@ def threads_held_by_bot(thread_ids: Iterable[int]) -> set[int]:
             .exclude(Exists(handed_off))
             .values_list("thread_id", "channel__kind",
                          "thread__team__bot_settings__channel_kinds"))
-    return {thread_id for thread_id, kind, kinds in rows if not kinds or kind in kinds}
+    return {thread_id for thread_id, kind, kinds in rows
+            if kind in WRITTEN_KINDS and (not kinds or kind in kinds)}

@@ -18,6 +18,10 @@ class ChannelKind(models.TextChoices):
     PHONE = "phone", _("Phone")
 
 
+# The kinds that carry a written reply: a phone line's calls are logged, never answered in
+# writing (an answer to a voicemail goes by SMS, WhatsApp or e-mail).
+WRITTEN_KINDS = frozenset(kind for kind in ChannelKind if kind != ChannelKind.PHONE)
+
 # The kind of identity a customer has on each kind of channel.
 IDENTITY_KIND_OF_CHANNEL = {
     ChannelKind.EMAIL: IdentityKind.EMAIL,

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from bot.selectors import threads_held_by_bot
-from channels_adapters.models import ChannelKind
+from channels_adapters.models import WRITTEN_KINDS
 from inbox.actions.messages import send_reply
 from inbox.actions.threads import lock_thread
 from inbox.models import Message
@@ -43,7 +43,7 @@ def send_out_of_hours_reply(*, message: Message | int) -> OutOfHoursReply | None
     message = (Message.objects.select_related("thread", "channel")
                .filter(pk=message_id, direction=Message.Direction.INBOUND).first())
     if (message is None or message.channel is None or message.metadata.get("automatic")
-            or message.channel.kind == ChannelKind.PHONE):  # a voicemail: no written answer
+            or message.channel.kind not in WRITTEN_KINDS):  # a voicemail: no written answer
         return None
     hours = BusinessHours.objects.filter(team_id=message.thread.team_id,
                                          out_of_hours_reply=True).first()

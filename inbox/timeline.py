@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q
 
-from channels_adapters.models import IDENTITY_KIND_OF_CHANNEL, Channel, ChannelKind
+from channels_adapters.models import IDENTITY_KIND_OF_CHANNEL, WRITTEN_KINDS, Channel
 from customers.addresses import REACHED_THROUGH
 
 from .models import Attachment, CannedResponse, Message, Thread
@@ -56,9 +56,8 @@ def reply_channels(thread: Thread, user) -> tuple[list[Channel], Channel | None]
         if verified:  # a proven phone number reaches WhatsApp too
             kinds.update(reached for reached, through in REACHED_THROUGH.items()
                          if through == kind)
-    # A phone line carries no written replies: calls are logged, not sent.
     channel_kinds = [kind for kind, identity_kind in IDENTITY_KIND_OF_CHANNEL.items()
-                     if identity_kind in kinds and kind != ChannelKind.PHONE]
+                     if identity_kind in kinds and kind in WRITTEN_KINDS]
     channels = Channel.objects.filter(kind__in=channel_kinds, is_active=True)
     if not user.sees_all_teams:
         channels = channels.filter(Q(team=thread.team_id) | Q(team__in=user.teams.all()))

@@ -13,7 +13,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels_adapters.models import Channel
+from channels_adapters.models import WRITTEN_KINDS, Channel
 from customers.actions import Claim, identities_resolve, identity_for_reaching
 from customers.addresses import normalise_phone
 from customers.models import Identity
@@ -355,6 +355,9 @@ def send_reply(
     from channels_adapters.tasks import deliver_message
 
     channel = get_channel(channel)
+    if channel.kind not in WRITTEN_KINDS:
+        raise ValidationError(_("A phone line carries no written replies: log the call, or "
+                                "answer on another channel."), code="no_written_replies")
     attachments = tuple(attachments or ())
     if template is not None:
         text, metadata = _template_body(channel, template, text, html, attachments, metadata)

@@ -78,6 +78,20 @@ def test_reply_with_text_goes_out_automatically_on_the_customers_channel(writes,
     assert done.done == ["sent a reply"]
 
 
+def test_a_reply_to_a_voicemail_goes_by_the_customers_last_text_channel(writes, make_rule,
+                                                                        make_channel):
+    sms = make_channel("sms", name="SMS line", address="+33100000000")
+    hotline = make_channel("phone", name="Hotline", address="+33100000001")
+    writes("Is my order shipped?", channel=sms, address="+33 6 12 34 56 78")
+    make_rule(actions=[{"action": "reply", "text": "We will call you back."}])
+
+    thread, [done] = run(writes("Voicemail: call me", channel=hotline,
+                                address="+33 6 12 34 56 78"))
+
+    reply = Message.objects.get(thread=thread, direction="outbound")
+    assert reply.channel == sms and done.error == ""
+
+
 def test_reply_with_a_canned_response(writes, make_rule, team):
     canned = CannedResponse.objects.create(shortcut="refund", title="Refund",
                                            body="Dear {{ customer.name }}, refunds take 5 days.",

@@ -28,3 +28,8 @@ def test_the_defaults_are_off_and_sane(team):
     assert settings.answers_on("email") and settings.answers_on("webchat")
     settings.channel_kinds = ["webchat"]
     assert settings.answers_on("webchat") and not settings.answers_on("email")
+
+
+def test_the_bot_never_answers_a_phone_lines_voicemail(team):
+    assert not BotSettings(team=team, enabled=True).answers_on("phone")
+    assert not BotSettings(team=team, enabled=True, channel_kinds=["phone"]).answers_on("phone")

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from channels_adapters.adapters.stub import sign
@@ -159,12 +160,12 @@ def test_a_phone_line_is_not_offered_for_written_replies(client, line, make_chan
     assert channels == [sms] and default == sms
 
 
-def test_a_written_reply_forced_onto_a_phone_line_fails_with_the_reason(
-        client, line, celery_worker):
+def test_a_written_reply_forced_onto_a_phone_line_is_refused_with_the_reason(client, line):
     processed(report(client, line, [CALL]))
     thread = Message.objects.get(external_id="CA-1").thread
 
-    message = send_reply(thread=thread, channel=line, author=None, text="Hi")
+    with pytest.raises(ValidationError, match="carries no written replies") as refused:
+        send_reply(thread=thread, channel=line, author=None, text="Hi")
 
-    wait_for(lambda: Message.objects.get(pk=message.pk).delivery_status == "failed")
-    assert "cannot carry written replies" in Message.objects.get(pk=message.pk).delivery_error
+    assert refused.value.code == "no_written_replies"
+    assert not Message.objects.filter(thread=thread, direction="outbound").exists()
