@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -94,8 +94,11 @@ def _edit(request: HttpRequest, article: Article) -> HttpResponse:
 @editors_only
 @require_POST
 def article_toggle(request: HttpRequest, article_id: int) -> HttpResponse:
+    wanted = request.POST.get("active")  # said, not flipped: a double submit changes nothing
+    if wanted not in ("0", "1"):
+        return HttpResponseBadRequest(_("Say active=1 or active=0."))
     article = get_object_or_404(articles_for(request.user), pk=article_id)
-    article.is_active = not article.is_active
+    article.is_active = wanted == "1"
     article.save(update_fields=["is_active", "updated_at"])
     return redirect("bot:articles")
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,9 +83,14 @@ def _render_form(request, form, *, status: int = 200, unchecked: bool = False,
 @admins_only
 @require_POST
 def rule_toggle(request: HttpRequest, rule_id: int) -> HttpResponse:
+    """Switch the rule on or off: the form says which (``active`` 1 or 0), so a double
+    submit, or a page older than another admin's switch, does not flip it back."""
+    wanted = request.POST.get("active")
+    if wanted not in ("0", "1"):
+        return HttpResponseBadRequest(_("Say active=1 or active=0."))
     with transaction.atomic():
         rule = get_object_or_404(Rule.objects.select_for_update(), pk=rule_id)
-        rule.is_active = not rule.is_active
+        rule.is_active = wanted == "1"
         rule.save(update_fields=["is_active", "updated_at"])
     return redirect("automation:rules")
 

@@ -201,16 +201,28 @@ def test_a_canned_response_is_chosen_over_the_text(as_admin, emma):
     assert Rule.objects.get().actions[3] == {"action": "reply", "canned_response": canned.pk}
 
 
-def test_the_toggle_turns_a_rule_off_and_on(as_admin, make_rule):
+def test_the_switch_turns_a_rule_off_and_on(as_admin, make_rule):
     rule = make_rule()
-    as_admin.post(f"/automation/{rule.pk}/toggle/")
+    as_admin.post(f"/automation/{rule.pk}/toggle/", {"active": "0"})
     rule.refresh_from_db()
     assert rule.is_active is False
-    assert 'aria-checked="false"' in as_admin.get("/automation/").content.decode()
-    as_admin.post(f"/automation/{rule.pk}/toggle/")
+    page = as_admin.get("/automation/").content.decode()
+    assert 'aria-checked="false"' in page and 'name="active" value="1"' in page
+    as_admin.post(f"/automation/{rule.pk}/toggle/", {"active": "1"})
     rule.refresh_from_db()
     assert rule.is_active is True
     assert as_admin.get(f"/automation/{rule.pk}/toggle/").status_code == 405
+
+
+def test_a_double_submitted_switch_does_not_flip_the_rule_back(as_admin, make_rule):
+    rule = make_rule()
+    for _twice in range(2):
+        as_admin.post(f"/automation/{rule.pk}/toggle/", {"active": "0"})
+    rule.refresh_from_db()
+    assert rule.is_active is False
+    assert as_admin.post(f"/automation/{rule.pk}/toggle/", {"active": "maybe"}).status_code == 400
+    rule.refresh_from_db()
+    assert rule.is_active is False
 
 
 def test_up_and_down_reorder_the_rules(as_admin, make_rule):

@@ -78,8 +78,10 @@ def test_an_article_is_written_switched_off_and_deleted(editor, team):
     tried = editor.get(reverse("bot:articles"), {"question": "gift wrapping", "team": team.pk})
     assert "&lt;script&gt;" in tried.content.decode()
 
-    editor.post(reverse("bot:toggle", args=[article.pk]))
+    for _twice in range(2):  # a double submit: switched off, not back on
+        editor.post(reverse("bot:toggle", args=[article.pk]), {"active": "0"})
     assert not Article.objects.get().is_active
+    assert editor.post(reverse("bot:toggle", args=[article.pk])).status_code == 400
     editor.post(reverse("bot:delete", args=[article.pk]))
     assert not Article.objects.exists()
 
