@@ -76,7 +76,16 @@
     return { headers: { Authorization: `Bearer ${state.token}` } };
   }
 
-  async function createVisitor(fields) {
+  // One visitor per page: opening the chat starts creating it, and a message sent before
+  // that finished waits for the same one instead of creating a second (two visitors split
+  // the conversation, and the page kept the token of the one without the messages).
+  let creating = null;
+  function createVisitor(fields) {
+    if (!creating) creating = newVisitor(fields).finally(() => { creating = null; });
+    return creating;
+  }
+
+  async function newVisitor(fields) {
     const body = Object.assign({}, fields || {});
     if (USER.email && USER.hash) {
       body.user_email = USER.email;

@@ -170,6 +170,34 @@ def test_a_visitor_and_an_agent_chat_live_and_a_reload_keeps_the_conversation(
     assert Message.objects.filter(direction="inbound").count() == 2
 
 
+def test_a_visitor_who_writes_before_the_chat_is_ready_stays_one_visitor(
+        daphne_server, shop, webchat, visitor_page, celery_worker):
+    # Given the visitor's creation held on its way (a slow network), as the chat opens
+    url = shop.page("/", script_tag(daphne_server.url, webchat))
+    visitor = visitor_page(url)
+    held = []
+    visitor.route("**/visitors/", lambda route: held.append(route))
+    chat = widget(visitor)
+    chat.locator(".bubble").click()
+    wait_for(lambda: held)
+
+    # When the visitor writes at once, before it is answered
+    chat.locator("textarea").fill("Do you ship to Norway?")
+    chat.locator("textarea").press("Enter")
+    visitor.wait_for_timeout(300)
+    for route in list(held):
+        route.continue_()
+
+    # Then one visitor was created, the message reached it, and a reload keeps it
+    expect(chat).to_have_attribute("data-connected", "true")
+    wait_for(lambda: Message.objects.filter(text="Do you ship to Norway?").exists())
+    assert len(held) == 1
+    visitor.reload()
+    widget(visitor).locator(".bubble").click()
+    expect(widget(visitor).locator("li", has_text="Do you ship to Norway?")).to_have_count(
+        1, timeout=15000)
+
+
 def test_a_verified_visitor_sees_their_earlier_e_mail_exchange(
         sign_in, off_loop, daphne_server, shop, webchat, make_channel, ana, visitor_page,
         celery_worker):
