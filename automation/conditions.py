@@ -9,10 +9,10 @@ evaluation batch (``Calendars``), and only when a rule asks about business hours
 import dataclasses
 import functools
 import re
-import unicodedata
 from datetime import datetime, timedelta
 
 from hours.calendar import calendar_for, is_open
+from inbox.folding import fold
 from inbox.models import Message, Thread
 from reports.models import Episode
 
@@ -82,23 +82,17 @@ def facts_for_waiting(thread: Thread, *, at: datetime,
     return _thread_facts(thread, message, at=at, calendars=calendars)
 
 
-def normalise(text: str) -> str:
-    """Lower case without accents: "Rembourse" matches "remboursé", "ÉTÉ" matches "été"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 @functools.lru_cache(maxsize=512)
 def _phrase(phrase: str) -> re.Pattern:
     """A whole word or phrase, the spaces in it matching any run of spaces."""
-    words = [re.escape(word) for word in normalise(phrase).split()]
+    words = [re.escape(word) for word in fold(phrase).split()]
     if not words:  # nothing left once the accents are gone: it finds nothing
         return re.compile(r"(?!)")
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
 
 
 def text_contains_any(text: str, phrases: list[str]) -> bool:
-    normalised = normalise(text)
+    normalised = fold(text)
     return any(_phrase(phrase).search(normalised) for phrase in phrases)
 
 
@@ -107,7 +101,7 @@ def _attribute_text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return normalise(str(value)).strip()
+    return fold(str(value)).strip()
 
 
 def _customer_attribute(condition: dict, facts: Facts) -> bool:
@@ -118,7 +112,7 @@ def _customer_attribute(condition: dict, facts: Facts) -> bool:
         return present
     if operator == "is_not_set":
         return not present
-    wanted = normalise(condition["value"]).strip()
+    wanted = fold(condition["value"]).strip()
     if operator == "equals":
         return present and _attribute_text(value) == wanted
     if operator == "not_equals":
@@ -144,8 +138,8 @@ def _holds(condition: dict, facts: Facts) -> bool:
         return _customer_attribute(condition, facts)
     if field in ("customer_tag", "thread_tag"):
         tags = facts.customer_tags if field == "customer_tag" else facts.thread_tags
-        wanted = normalise(value.strip())
-        return any(normalise(tag) == wanted for tag in tags) == (operator == "has")
+        wanted = fold(value.strip())
+        return any(fold(tag) == wanted for tag in tags) == (operator == "has")
     if field == "business_hours":
         return facts.calendars.is_open(facts.team_id, facts.at) == (value == "open")
     if field == "waiting_minutes":

@@ -5,7 +5,9 @@ functions, no database (``bot.actions`` does the writes)."""
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .matching import WORD, fold
+from inbox.folding import fold
+
+from .matching import WORD
 from .models import BotConversation
 
 # Folded (lower-case, no accents) and matched as whole words: "talk to" is not in "stalk to".

@@ -21,11 +21,12 @@ one small query per match tells whether it is still good; the table stays the tr
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q
+
+from inbox.folding import fold
 
 from .models import Article
 
@@ -46,12 +47,6 @@ toi ton tu un une vos votre vous y est-ce bonjour salut merci svp stp bonsoir ou
 bien beaucoup genial top
 """.split())
 WORD = re.compile(r"\w+")
-
-
-def fold(text: str) -> str:
-    """Lower-case, without accents: "Réglé" → "regle"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def stem(word: str) -> str:

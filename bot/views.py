@@ -6,17 +6,15 @@ bot is — nothing is sent. Supervisors and admins, on the articles of their tea
 Articles are configuration, edited like the back office does: a validated form saved in one
 request; what the bot then sends goes through the inbox actions."""
 
-import functools
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from inbox.access import only_for
 from inbox.api_selectors import teams_for
 
 from .forms import ArticleForm, TryForm
@@ -26,15 +24,12 @@ from .models import Article, BotSettings
 SEARCH_LENGTH = 200
 
 
-def editors_only(view):
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not (request.user.is_active and request.user.sees_all_teams):
-            raise PermissionDenied("The bot's articles are edited by supervisors and admins.")
-        return view(request, *args, **kwargs)
+def can_edit_articles(user) -> bool:
+    return user.is_active and user.sees_all_teams
 
-    return wrapped
+
+editors_only = only_for(can_edit_articles,
+                        "The bot's articles are edited by supervisors and admins.")
 
 
 def articles_for(user):

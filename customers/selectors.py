@@ -3,7 +3,6 @@ look like the same person."""
 
 import re
 import sys
-import unicodedata
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -14,6 +13,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower, Trim
 from django.utils.translation import gettext as _
+
+from inbox.folding import fold
 
 from .addresses import PHONE_KINDS, IdentityKind, normalise_address
 from .models import Customer, CustomerMerge, Identity
@@ -127,9 +128,7 @@ def similar_customers(customer: Customer, *, limit: int = 5) -> list[SimilarCust
 
 def name_words(name: str) -> list[str]:
     """The words of a name without case, accents or punctuation: "Tomás-Silva" → tomas, silva."""
-    decomposed = unicodedata.normalize("NFKD", name or "")
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return re.sub(r"[\W_]+", " ", bare.casefold()).split()
+    return re.sub(r"[\W_]+", " ", fold(name or "")).split()
 
 
 def _compare_names(mine: list[str], theirs: list[str]) -> tuple[str, int, bool]:

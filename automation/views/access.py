@@ -1,10 +1,7 @@
 """Who may edit the rules: admins only (the issue: "edited in the app by admins"). Others who
 are signed in are refused (403), not sent to log in again; the anonymous are sent to log in."""
 
-import functools
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from inbox.access import only_for
 
 
 def can_edit_rules(user) -> bool:
@@ -12,12 +9,4 @@ def can_edit_rules(user) -> bool:
         user.is_superuser or user.role == user.Role.ADMIN)
 
 
-def admins_only(view):
-    @login_required
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not can_edit_rules(request.user):
-            raise PermissionDenied("The rules are edited by admins.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+admins_only = only_for(can_edit_rules, "The rules are edited by admins.")
